@@ -1,0 +1,275 @@
+//! Generic key commands (Redis's `generic` group): existence, deletion,
+//! type, expiry and TTLs, renames, copies, iteration, OBJECT, SORT.
+//! Semantics as Redis 7.0's `db.c`, `expire.c`, `object.c`, `sort.c`.
+
+use super::parse::{self, is};
+use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
+use super::Ctx;
+use crate::keyspace::ExpiryMode;
+use crate::resp::reply::Reply;
+use crate::resp::request::{Args, OwnedArgs};
+
+const G: Group = Group::Generic;
+const K: u64 = acl::KEYSPACE;
+const EXPIRE_KEYS: &[KeySpec] = &[KeySpec::one(1, RW | UPDATE)];
+const TTL_KEYS: &[KeySpec] = &[KeySpec::one(1, RO | ACCESS)];
+const MULTI_KEY_TIPS: &[&str] = &["request_policy:multi_shard", "response_policy:agg_sum"];
+
+/// The generic key commands.
+pub static COMMANDS: &[Command] = &[
+    Command::new("del", -2, WRITE, G, del)
+        .acl(K)
+        .keys(&[KeySpec::range(1, -1, 1, 0, RM | DELETE)])
+        .tips(MULTI_KEY_TIPS)
+        .doc("1.0.0", "O(N) where N is the number of keys that will be removed.", "Deletes one or more keys."),
+    Command::new("unlink", -2, WRITE | FAST, G, del)
+        .acl(K)
+        .keys(&[KeySpec::range(1, -1, 1, 0, RM | DELETE)])
+        .tips(MULTI_KEY_TIPS)
+        .doc("4.0.0", "O(1) for each key removed regardless of its size.", "Asynchronously deletes one or more keys."),
+    Command::new("exists", -2, READONLY | FAST, G, exists)
+        .acl(K)
+        .keys(&[KeySpec::range(1, -1, 1, 0, RO)])
+        .tips(MULTI_KEY_TIPS)
+        .doc("1.0.0", "O(N) where N is the number of keys to check.", "Determines whether one or more keys exist."),
+    Command::new("type", 2, READONLY | FAST, G, type_)
+        .acl(K)
+        .keys(&[KeySpec::one(1, RO)])
+        .doc("1.0.0", "O(1)", "Determines the type of value stored at a key."),
+    Command::new("touch", -2, READONLY | FAST, G, touch)
+        .acl(K)
+        .keys(&[KeySpec::range(1, -1, 1, 0, RO)])
+        .tips(MULTI_KEY_TIPS)
+        .doc("3.2.1", "O(N) where N is the number of keys that will be touched.", "Returns the number of existing keys out of those specified after updating the time they were last accessed."),
+    Command::new("expire", -3, WRITE | FAST, G, expire)
+        .acl(K)
+        .keys(EXPIRE_KEYS)
+        .doc("1.0.0", "O(1)", "Sets the expiration time of a key in seconds."),
+    Command::new("pexpire", -3, WRITE | FAST, G, pexpire)
+        .acl(K)
+        .keys(EXPIRE_KEYS)
+        .doc("2.6.0", "O(1)", "Sets the expiration time of a key in milliseconds."),
+    Command::new("expireat", -3, WRITE | FAST, G, expireat)
+        .acl(K)
+        .keys(EXPIRE_KEYS)
+        .doc("1.2.0", "O(1)", "Sets the expiration time of a key to a Unix timestamp."),
+    Command::new("pexpireat", -3, WRITE | FAST, G, pexpireat)
+        .acl(K)
+        .keys(EXPIRE_KEYS)
+        .doc("2.6.0", "O(1)", "Sets the expiration time of a key to a Unix milliseconds timestamp."),
+    Command::new("ttl", 2, READONLY | FAST, G, ttl)
+        .acl(K)
+        .keys(TTL_KEYS)
+        .tips(&["nondeterministic_output"])
+        .doc("1.0.0", "O(1)", "Returns the expiration time in seconds of a key."),
+    Command::new("pttl", 2, READONLY | FAST, G, pttl)
+        .acl(K)
+        .keys(TTL_KEYS)
+        .tips(&["nondeterministic_output"])
+        .doc("2.6.0", "O(1)", "Returns the expiration time in milliseconds of a key."),
+    Command::new("expiretime", 2, READONLY | FAST, G, expiretime)
+        .acl(K)
+        .keys(TTL_KEYS)
+        .doc("7.0.0", "O(1)", "Returns the expiration time of a key as a Unix timestamp."),
+    Command::new("pexpiretime", 2, READONLY | FAST, G, pexpiretime)
+        .acl(K)
+        .keys(TTL_KEYS)
+        .doc("7.0.0", "O(1)", "Returns the expiration time of a key as a Unix milliseconds timestamp."),
+    Command::new("persist", 2, WRITE | FAST, G, persist)
+        .acl(K)
+        .keys(EXPIRE_KEYS)
+        .doc("2.2.0", "O(1)", "Removes the expiration time of a key."),
+];
+
+/// Whether an absolute deadline has passed so the key must be deleted now
+/// rather than given the deadline (`checkAlreadyExpired`): only a master
+/// does so; a replica keeps the key until its master's DEL.
+pub fn already_expired(ctx: &Ctx<'_>, when_ms: i64) -> bool {
+    when_ms <= ctx.now_ms() && ctx.keyspace.expiry_mode() == ExpiryMode::Delete
+}
+
+/// `DEL key [key ...]` and `UNLINK key [key ...]`
+fn del(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let mut db = ctx.db();
+    let mut deleted = 0;
+    for key in args.iter().skip(1) {
+        if db.delete(key) {
+            deleted += 1;
+        }
+    }
+    ctx.dirty(deleted);
+    reply.integer(deleted as i64);
+}
+
+/// `EXISTS key [key ...]`: a key named twice counts twice.
+fn exists(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let mut db = ctx.db();
+    let count = args.iter().skip(1).filter(|key| db.get_no_touch(key).is_some()).count();
+    reply.integer(count as i64);
+}
+
+/// `TOUCH key [key ...]`
+fn touch(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let mut db = ctx.db();
+    let count = args.iter().skip(1).filter(|key| db.get(key).is_some()).count();
+    reply.integer(count as i64);
+}
+
+/// `TYPE key`
+fn type_(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    match ctx.db().get_no_touch(args.get(1)) {
+        None => reply.simple(b"none"),
+        Some(entry) => reply.simple(entry.value.value_type().name().as_bytes()),
+    }
+}
+
+/// The EXPIRE family (`expireGenericCommand`): `base_ms` is the current
+/// time for relative forms, 0 for absolute ones.
+fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base_ms: i64, seconds: bool, reply: &mut Reply) {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in args.iter().skip(3) {
+        if is(opt, "nx") {
+            nx = true;
+        } else if is(opt, "xx") {
+            xx = true;
+        } else if is(opt, "gt") {
+            gt = true;
+        } else if is(opt, "lt") {
+            lt = true;
+        } else {
+            reply.error_parts(&[b"ERR Unsupported option ", opt]);
+            return;
+        }
+    }
+    if nx && (xx || gt || lt) {
+        reply.error(b"ERR NX and XX, GT or LT options at the same time are not compatible");
+        return;
+    }
+    if gt && lt {
+        reply.error(b"ERR GT and LT options at the same time are not compatible");
+        return;
+    }
+    let Some(mut when) = parse::integer(args.get(2), reply) else {
+        return;
+    };
+    let name = args.get(0).to_ascii_lowercase();
+    let invalid = |reply: &mut Reply| reply.error_parts(&[b"ERR invalid expire time in '", &name, b"' command"]);
+    if seconds {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
+            invalid(reply);
+            return;
+        }
+        when *= 1000;
+    }
+    if when > i64::MAX - base_ms {
+        invalid(reply);
+        return;
+    }
+    when += base_ms;
+    let key = args.get(1);
+    let mut db = ctx.db();
+    let Some(entry) = db.get_mut(key) else {
+        reply.integer(0);
+        return;
+    };
+    let current = entry.has_expiry().then_some(entry.expire_at);
+    let refused = (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|c| when <= c))
+        || (lt && current.is_some_and(|c| when >= c));
+    if refused {
+        reply.integer(0);
+        return;
+    }
+    if already_expired(ctx, when) {
+        ctx.db().delete(key);
+        ctx.propagate_as(OwnedArgs::from_slices([&b"DEL"[..], key]));
+    } else {
+        ctx.db().set_expiry(key, when);
+        let mut propagated = OwnedArgs::with_capacity(args.len(), 64);
+        propagated.push(b"PEXPIREAT");
+        propagated.push(key);
+        propagated.push(itoa::Buffer::new().format(when).as_bytes());
+        for opt in args.iter().skip(3) {
+            propagated.push(opt);
+        }
+        ctx.propagate_as(propagated);
+    }
+    ctx.dirty(1);
+    reply.integer(1);
+}
+
+/// `EXPIRE key seconds [NX|XX|GT|LT]`
+fn expire(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let now = ctx.now_ms();
+    expire_generic(ctx, args, now, true, reply);
+}
+
+/// `PEXPIRE key milliseconds [NX|XX|GT|LT]`
+fn pexpire(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let now = ctx.now_ms();
+    expire_generic(ctx, args, now, false, reply);
+}
+
+/// `EXPIREAT key unix-time-seconds [NX|XX|GT|LT]`
+fn expireat(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    expire_generic(ctx, args, 0, true, reply);
+}
+
+/// `PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]`
+fn pexpireat(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    expire_generic(ctx, args, 0, false, reply);
+}
+
+/// TTL, PTTL, EXPIRETIME, PEXPIRETIME (`ttlGenericCommand`).
+fn ttl_generic(ctx: &mut Ctx<'_>, args: Args<'_>, milliseconds: bool, absolute: bool, reply: &mut Reply) {
+    let now = ctx.now_ms();
+    let mut db = ctx.db();
+    let Some(entry) = db.get_no_touch(args.get(1)) else {
+        reply.integer(-2);
+        return;
+    };
+    if !entry.has_expiry() {
+        reply.integer(-1);
+        return;
+    }
+    let ttl = if absolute {
+        entry.expire_at
+    } else {
+        entry.expire_at - now
+    }
+    .max(0);
+    reply.integer(if milliseconds { ttl } else { (ttl + 500) / 1000 });
+}
+
+/// `TTL key`
+fn ttl(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    ttl_generic(ctx, args, false, false, reply);
+}
+
+/// `PTTL key`
+fn pttl(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    ttl_generic(ctx, args, true, false, reply);
+}
+
+/// `EXPIRETIME key`
+fn expiretime(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    ttl_generic(ctx, args, false, true, reply);
+}
+
+/// `PEXPIRETIME key`
+fn pexpiretime(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    ttl_generic(ctx, args, true, true, reply);
+}
+
+/// `PERSIST key`
+fn persist(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let key = args.get(1);
+    let mut db = ctx.db();
+    if db.get_mut(key).is_some() && db.remove_expiry(key) {
+        ctx.dirty(1);
+        reply.integer(1);
+    } else {
+        reply.integer(0);
+    }
+}

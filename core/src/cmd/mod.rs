@@ -1,0 +1,91 @@
+//! The command table and what every command shares: the execution context
+//! ([`Ctx`]), Redis's standard error replies ([`errors`]) and argument
+//! parsing ([`parse`]). One file per command family holds the commands;
+//! each command is written once and serves the master, every replica and
+//! the browser alike (`DESIGN.md`, principle 2).
+
+pub mod connection;
+pub mod errors;
+pub mod keys;
+pub mod parse;
+pub mod spec;
+pub mod string;
+pub mod table;
+
+use crate::config::Config;
+use crate::engine::client::ClientState;
+use crate::engine::Server;
+use crate::keyspace::{DbMut, Keyspace};
+use crate::resp::request::OwnedArgs;
+
+pub use spec::{Command, Handler};
+
+/// What a command runs against.
+pub struct Ctx<'a> {
+    /// All databases.
+    pub keyspace: &'a mut Keyspace,
+    /// Server-wide state: configuration, other clients, statistics.
+    pub server: &'a mut Server,
+    /// The client running the command.
+    pub client: &'a mut ClientState,
+    /// Effects on the replication stream and the dirty counter.
+    pub effects: &'a mut Effects,
+}
+
+/// What running commands changed, as Redis tracks it with `server.dirty`
+/// and `alsoPropagate`.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Count of changes (Redis's `server.dirty`).
+    pub dirty: u64,
+    /// Commands to propagate instead of, or besides, the one that ran.
+    pub(crate) extra: alloc::vec::Vec<OwnedArgs>,
+    /// The command's own arguments must not be propagated.
+    pub(crate) suppress_own: bool,
+    /// The command's own propagation replaced by these arguments.
+    pub(crate) rewritten: Option<OwnedArgs>,
+}
+
+impl Ctx<'_> {
+    /// The selected database.
+    #[inline]
+    pub fn db(&mut self) -> DbMut<'_> {
+        self.keyspace.db(self.client.db)
+    }
+
+    /// The configuration.
+    #[inline]
+    pub fn config(&self) -> &Config {
+        &self.server.config
+    }
+
+    /// The time the command runs at, in Unix milliseconds.
+    #[inline]
+    pub fn now_ms(&self) -> i64 {
+        self.keyspace.now_ms()
+    }
+
+    /// Records `n` changes to the dataset.
+    #[inline]
+    pub fn dirty(&mut self, n: u64) {
+        self.effects.dirty += n;
+    }
+
+    /// Propagates `args` instead of the command's own arguments (Redis's
+    /// `rewriteClientCommandVector`): relative expiries made absolute, …
+    pub fn propagate_as(&mut self, args: OwnedArgs) {
+        self.effects.rewritten = Some(args);
+    }
+
+    /// Propagates `args` in addition (Redis's `alsoPropagate`); combined
+    /// with [`Ctx::suppress_propagation`] it replaces the command by
+    /// several (SPOP with a count becomes SREMs).
+    pub fn also_propagate(&mut self, args: OwnedArgs) {
+        self.effects.extra.push(args);
+    }
+
+    /// The command's own arguments are not propagated.
+    pub fn suppress_propagation(&mut self) {
+        self.effects.suppress_own = true;
+    }
+}

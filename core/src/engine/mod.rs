@@ -1,0 +1,415 @@
+//! The engine: a sans-IO Redis server. The host (native tokio server, or a
+//! test) owns sockets and clocks; the engine owns the keyspace, the clients'
+//! logical state and their input and output buffers.
+//!
+//! # Driving it
+//!
+//! - On a new connection call [`Engine::connect`]; on bytes from the peer,
+//!   append them to [`Engine::input_buffer`] and call
+//!   [`Engine::process_input`].
+//! - After any call, write [`Engine::output`] of the clients returned by
+//!   [`Engine::poll_wakeup`] (and of the client just processed), then
+//!   [`Engine::consume_output`] what was written. Close a client when
+//!   [`Engine::close_state`] says so, then call [`Engine::disconnect`].
+//! - Act on [`Engine::poll_event`] (shutdown, sleep, …).
+//! - Call [`Engine::handle_timeout`] when [`Engine::poll_timeout`] is due
+//!   (blocked clients, pauses) and [`Engine::cron`] `hz` times a second
+//!   (active expiry, rehashing, client timeouts).
+//!
+//! Time is always passed in as Unix milliseconds; randomness comes from
+//! the seed given to [`Engine::new`].
+
+pub mod blocking;
+pub mod client;
+pub mod clients;
+pub mod info;
+pub mod process;
+pub mod pubsub;
+pub mod stats;
+pub mod watch;
+
+use crate::cmd::table::CommandTable;
+use crate::config::{Config, Id};
+use crate::keyspace::Keyspace;
+use crate::resp::request::OwnedArgs;
+use crate::util::rng::Rng;
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use client::{client_flag, Client, ConnInfo};
+pub use clients::{ClientHandle, Clients};
+use stats::Stats;
+
+/// Redis version this engine answers as (INFO `redis_version`, HELLO).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Facts and actions only the host has: process and memory figures for
+/// INFO, and applying configuration that touches the operating system.
+pub trait Host {
+    /// Applies directives just changed by CONFIG SET that need the host
+    /// (`port`, `bind`, `dir`, `maxclients`, …). An error rolls the change
+    /// back and is reported to the client.
+    fn apply_config(&mut self, config: &mut Config, changed: &[Id]) -> Result<(), String>;
+
+    /// Process, memory and network figures for INFO.
+    fn info(&self) -> HostInfo;
+
+    /// Writes a line to the server log (`level` as Redis's verbosity:
+    /// 0 debug, 1 verbose, 2 notice, 3 warning).
+    fn log(&mut self, level: u8, message: &str);
+
+    /// A monotonic clock in microseconds, for per-command timing
+    /// (`INFO commandstats` usec).
+    fn monotonic_us(&self) -> u64;
+}
+
+/// Figures the host reports for INFO.
+#[derive(Clone, Debug, Default)]
+pub struct HostInfo {
+    /// `process_id`.
+    pub process_id: u32,
+    /// `tcp_port`.
+    pub tcp_port: u16,
+    /// Seconds since start (`uptime_in_seconds`).
+    pub uptime_seconds: u64,
+    /// `executable`.
+    pub executable: String,
+    /// `config_file`.
+    pub config_file: String,
+    /// Bytes allocated (`used_memory`).
+    pub used_memory: u64,
+    /// Resident set size (`used_memory_rss`).
+    pub used_memory_rss: u64,
+    /// Peak of `used_memory`.
+    pub used_memory_peak: u64,
+    /// Bytes at start-up (`used_memory_startup`).
+    pub used_memory_startup: u64,
+    /// Allocator name (`mem_allocator`).
+    pub allocator: String,
+    /// Physical memory (`total_system_memory`).
+    pub total_system_memory: u64,
+    /// CPU seconds in user and system mode.
+    pub cpu_user: f64,
+    /// CPU seconds in system mode.
+    pub cpu_sys: f64,
+    /// Bytes read from clients (`total_net_input_bytes`).
+    pub net_input_bytes: u64,
+    /// Bytes written to clients.
+    pub net_output_bytes: u64,
+    /// Executable build facts: OS string for `os`.
+    pub os: String,
+    /// `arch_bits`.
+    pub arch_bits: u32,
+    /// `multiplexing_api`.
+    pub multiplexing_api: String,
+    /// `gcc_version`-like toolchain line.
+    pub toolchain: String,
+    /// Connections refused (maxclients).
+    pub rejected_connections: u64,
+    /// `total_connections_received`.
+    pub total_connections: u64,
+    /// `total_reads_processed`.
+    pub reads_processed: u64,
+    /// `total_writes_processed`.
+    pub writes_processed: u64,
+}
+
+/// Something the host must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostEvent {
+    /// Shut the server down (SHUTDOWN), after writing pending replies.
+    Shutdown,
+    /// Block the whole server for this long before writing replies (DEBUG SLEEP).
+    Sleep {
+        /// Milliseconds.
+        ms: u64,
+    },
+}
+
+/// Whether the host should close a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseState {
+    /// Keep it open.
+    Open,
+    /// Close once the pending output is written.
+    AfterFlush,
+    /// Close now, dropping pending output.
+    Now,
+}
+
+/// A write's effect as it goes to replicas and the AOF: the database it
+/// applies to and the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Propagated {
+    /// Database.
+    pub db: usize,
+    /// Command and arguments.
+    pub args: OwnedArgs,
+}
+
+/// Server-wide state commands can reach through `Ctx::server`.
+pub struct Server {
+    /// The configuration.
+    pub config: Config,
+    /// The command table (with any renames).
+    pub commands: CommandTable,
+    /// Connected clients (the running one checked out).
+    pub clients: Clients,
+    /// Channel and pattern subscriptions.
+    pub pubsub: pubsub::PubSub,
+    /// Clients blocked on keys or paused.
+    pub blocking: blocking::Blocking,
+    /// WATCHed keys.
+    pub watches: watch::Watches,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// Random numbers.
+    pub rng: Rng,
+    /// 40 hex characters, new at every start (`run_id`).
+    pub run_id: String,
+    /// The replication id this server would stream with (`master_replid`).
+    pub replid: String,
+    /// The host.
+    pub host: Box<dyn Host>,
+    /// Events for the host.
+    pub(crate) events: VecDeque<HostEvent>,
+    /// Clients with new output or to be closed, for the host to visit.
+    pub(crate) wakeups: Vec<ClientHandle>,
+    /// Clients whose pending input must be processed (unblocked).
+    pub(crate) resume: VecDeque<u64>,
+    /// Propagated writes, recorded when [`Engine::record_propagation`] is on.
+    pub(crate) propagated: Option<Vec<Propagated>>,
+    /// The database the propagated stream last selected.
+    pub(crate) next_client_id: u64,
+    /// The clock of the command being run (Unix ms).
+    pub(crate) now_ms: i64,
+    /// Time of the last successful save (LASTSAVE, Unix seconds).
+    pub lastsave: i64,
+}
+
+impl Server {
+    /// Queues an event for the host.
+    pub fn push_event(&mut self, event: HostEvent) {
+        self.events.push_back(event);
+    }
+
+    /// Asks the host to visit `id` (new output, or to close it).
+    pub fn wake(&mut self, id: u64) {
+        if let Some(handle) = self.clients.handle_of(id) {
+            self.wakeups.push(handle);
+        }
+    }
+
+    /// The clock of the command being run.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Logs through the host.
+    pub fn log(&mut self, level: u8, message: &str) {
+        if level as i64 >= self.config.int(Id::Loglevel) {
+            self.host.log(level, message);
+        }
+    }
+}
+
+/// The whole server state; see the module documentation for how to drive it.
+pub struct Engine {
+    pub(crate) keyspace: Keyspace,
+    pub(crate) server: Server,
+}
+
+impl Engine {
+    /// A server with `config`, seeded with `seed`, at time `now_ms`.
+    pub fn new(config: Config, seed: [u8; 32], host: Box<dyn Host>, now_ms: i64) -> Engine {
+        let mut rng = Rng::new(seed);
+        crate::keyspace::dict::set_hash_seed(rng.next_u64());
+        let mut run_id_bytes = [0u8; 20];
+        rng.fill(&mut run_id_bytes);
+        let run_id = run_id_bytes.iter().map(|b| alloc::format!("{:02x}", b)).collect();
+        rng.fill(&mut run_id_bytes);
+        let replid = run_id_bytes.iter().map(|b| alloc::format!("{:02x}", b)).collect();
+        let mut keyspace = Keyspace::new(config.hot().databases);
+        keyspace.set_clock(now_ms);
+        Engine {
+            keyspace,
+            server: Server {
+                commands: CommandTable::new(),
+                config,
+                clients: Clients::default(),
+                pubsub: pubsub::PubSub::default(),
+                blocking: blocking::Blocking::default(),
+                watches: watch::Watches::default(),
+                stats: Stats::new(now_ms),
+                rng,
+                run_id,
+                replid,
+                host,
+                events: VecDeque::new(),
+                wakeups: Vec::new(),
+                resume: VecDeque::new(),
+                propagated: None,
+                next_client_id: 1,
+                now_ms,
+                lastsave: now_ms / 1000,
+            },
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.server.config
+    }
+
+    /// The configuration, to change it outside CONFIG SET (the host's own
+    /// start-up adjustments such as the absolute `dir`).
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.server.config
+    }
+
+    /// The command table, for `rename-command` at start-up.
+    pub fn commands_mut(&mut self) -> &mut CommandTable {
+        &mut self.server.commands
+    }
+
+    /// This run's id.
+    pub fn run_id(&self) -> &str {
+        &self.server.run_id
+    }
+
+    /// The keyspace.
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.keyspace
+    }
+
+    /// The keyspace, mutable (loading a dataset).
+    pub fn keyspace_mut(&mut self) -> &mut Keyspace {
+        &mut self.keyspace
+    }
+
+    /// Starts recording the effects of writes ([`Engine::take_propagated`]).
+    pub fn record_propagation(&mut self, on: bool) {
+        self.server.propagated = if on { Some(Vec::new()) } else { None };
+    }
+
+    /// Effects recorded since the last call.
+    pub fn take_propagated(&mut self) -> Vec<Propagated> {
+        self.server.propagated.as_mut().map(core::mem::take).unwrap_or_default()
+    }
+
+    /// Registers a new connection. `Err` carries the bytes to write before
+    /// closing it (max clients reached, protected mode).
+    pub fn connect(&mut self, conn: ConnInfo, now_ms: i64) -> Result<ClientHandle, &'static [u8]> {
+        self.set_clock(now_ms);
+        let hot = self.server.config.hot();
+        if self.server.clients.len() >= hot.maxclients {
+            self.server.stats.rejected_connections += 1;
+            return Err(b"-ERR max number of clients reached\r\n");
+        }
+        if hot.protected_mode && hot.requirepass.is_none() && !conn.is_local {
+            self.server.stats.rejected_connections += 1;
+            return Err(PROTECTED_MODE_ERROR);
+        }
+        self.server.stats.total_connections_received += 1;
+        let id = self.server.next_client_id;
+        self.server.next_client_id += 1;
+        let authenticated = hot.requirepass.is_none();
+        Ok(self.server.clients.insert(Client::new(id, conn, now_ms, authenticated)))
+    }
+
+    /// The buffer to append the peer's bytes to.
+    pub fn input_buffer(&mut self, handle: ClientHandle) -> Option<&mut Vec<u8>> {
+        self.server.clients.get_mut(handle).map(|c| &mut c.query)
+    }
+
+    /// Pending output of `handle`.
+    pub fn output(&self, handle: ClientHandle) -> &[u8] {
+        self.server.clients.get(handle).map_or(&[], |c| c.reply.bytes())
+    }
+
+    /// Drops `n` written bytes of `handle`'s output.
+    pub fn consume_output(&mut self, handle: ClientHandle, n: usize) {
+        if let Some(client) = self.server.clients.get_mut(handle) {
+            client.reply.consume(n);
+        }
+    }
+
+    /// Whether to close `handle`.
+    pub fn close_state(&self, handle: ClientHandle) -> CloseState {
+        match self.server.clients.get(handle) {
+            None => CloseState::Now,
+            Some(c) if c.state.has(client_flag::CLOSE_ASAP) => CloseState::Now,
+            Some(c) if c.state.has(client_flag::CLOSE_AFTER_REPLY) => CloseState::AfterFlush,
+            Some(_) => CloseState::Open,
+        }
+    }
+
+    /// Forgets a closed connection.
+    pub fn disconnect(&mut self, handle: ClientHandle) {
+        if let Some(mut client) = self.server.clients.remove(handle) {
+            process::release_client_state(&mut self.keyspace, &mut self.server, &mut client.state);
+        }
+    }
+
+    /// The next client the host must visit (new output or closing).
+    pub fn poll_wakeup(&mut self) -> Option<ClientHandle> {
+        self.server.wakeups.pop()
+    }
+
+    /// The next host event.
+    pub fn poll_event(&mut self) -> Option<HostEvent> {
+        self.server.events.pop_front()
+    }
+
+    /// When [`Engine::handle_timeout`] must next run (Unix ms).
+    pub fn poll_timeout(&self) -> Option<i64> {
+        self.server.blocking.next_deadline()
+    }
+
+    /// Times out blocked clients and ends pauses due at `now_ms`.
+    pub fn handle_timeout(&mut self, now_ms: i64) {
+        self.set_clock(now_ms);
+        blocking::handle_timeouts(self, now_ms);
+        self.resume_unblocked();
+    }
+
+    /// Periodic work (`serverCron`), `hz` times a second: active expiry,
+    /// incremental rehashing, idle-client timeouts.
+    pub fn cron(&mut self, now_ms: i64) {
+        self.set_clock(now_ms);
+        let hz = self.server.config.hot().hz as i64;
+        // Active expiry: each database gets a bounded sample per cron tick;
+        // a database still expiring fast gets more passes (Redis's loop
+        // while > 10% of the sample was stale), bounded again.
+        let effort = self.server.config.int(Id::ActiveExpireEffort) as usize;
+        let per_pass = 20 + 5 * (effort - 1);
+        for db in 0..self.keyspace.db_count() {
+            for _ in 0..16 {
+                let step = self.keyspace.active_expire_step(db, per_pass);
+                if !step.more {
+                    break;
+                }
+            }
+        }
+        process::propagate_expired(&mut self.keyspace, &mut self.server);
+        if self.server.config.bool(Id::Activerehashing) {
+            self.keyspace.rehash_step(100);
+        }
+        let timeout_s = self.server.config.hot().timeout as i64;
+        if timeout_s > 0 {
+            process::close_idle_clients(&mut self.server, now_ms, timeout_s);
+        }
+        self.server.stats.cron(now_ms, hz);
+    }
+
+    /// Sets the clock for the commands about to run.
+    pub(crate) fn set_clock(&mut self, now_ms: i64) {
+        self.server.now_ms = now_ms;
+        self.keyspace.set_clock(now_ms);
+    }
+}
+
+/// What Redis writes to a non-local client in protected mode.
+const PROTECTED_MODE_ERROR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

@@ -1,0 +1,349 @@
+//! One logical database (`SELECT n`): the key table, the expiry index, and
+//! access with Redis's lazy-expiry rules.
+
+use super::compact::CompactBytes;
+use super::dict::Dict;
+use super::value::Value;
+use super::{KeyEvent, KeyspaceShared};
+use crate::util::rng::Rng;
+
+/// Marks "no expiry" in [`Entry::expire_at`]. Redis stores expiries as
+/// signed milliseconds; `i64::MIN` is never a stored deadline because a
+/// master deletes keys whose deadline has passed.
+pub const NO_EXPIRY: i64 = i64::MIN;
+
+/// A key's value with its metadata. 32 bytes, so a key-table node (key,
+/// entry, chain link) is 64 bytes: one allocator size class.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds, or [`NO_EXPIRY`].
+    pub expire_at: i64,
+    /// Last access in seconds of the LRU clock (`OBJECT IDLETIME`).
+    pub lru: u32,
+}
+
+impl Entry {
+    /// Whether a deadline is set.
+    #[inline]
+    pub fn has_expiry(&self) -> bool {
+        self.expire_at != NO_EXPIRY
+    }
+
+    /// Whether the deadline has passed at `now_ms`.
+    #[inline]
+    pub fn is_expired(&self, now_ms: i64) -> bool {
+        self.expire_at != NO_EXPIRY && self.expire_at < now_ms
+    }
+}
+
+/// A database: keys → entries, plus the set of keys that have an expiry
+/// (what active expiry samples and `INFO keyspace` counts as `expires`).
+#[derive(Default)]
+pub struct Db {
+    pub(crate) entries: Dict<Entry>,
+    pub(crate) volatile: Dict<()>,
+    /// Where the active-expiry sweep continues (a `volatile` SCAN cursor).
+    pub(crate) expire_cursor: u64,
+    /// Running average TTL of sampled keys (`INFO keyspace avg_ttl`).
+    pub(crate) avg_ttl: i64,
+}
+
+impl Db {
+    /// Number of keys, expired ones not yet deleted included (as `DBSIZE`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys with an expiry.
+    pub fn expires_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// Average TTL of keys with an expiry, in ms, as sampled by active expiry.
+    pub fn avg_ttl(&self) -> i64 {
+        self.avg_ttl
+    }
+
+    /// The raw entry, ignoring expiry (for persistence and tests).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    /// Every key and entry, expired ones included.
+    pub fn iter(&self) -> impl Iterator<Item = (&CompactBytes, &Entry)> {
+        self.entries.iter()
+    }
+}
+
+/// How expired keys are treated on access (Redis's `expireIfNeeded`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExpiryMode {
+    /// A master: an expired key is deleted on access, and the deletion is
+    /// reported so it can be propagated as `DEL`.
+    Delete,
+    /// A replica serving a normal client: an expired key reads as absent
+    /// but stays until the master's `DEL` arrives.
+    Hide,
+    /// A replica applying its master's stream: keys are as the master says.
+    Ignore,
+}
+
+/// Mutable access to one database with the keyspace's clock, expiry mode
+/// and event log; what commands use.
+pub struct DbMut<'a> {
+    pub(crate) index: usize,
+    pub(crate) db: &'a mut Db,
+    pub(crate) shared: &'a mut KeyspaceShared,
+}
+
+impl<'a> DbMut<'a> {
+    /// This database's number.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The clock the current command runs at, in Unix ms.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.now_ms
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.db.len()
+    }
+
+    /// Whether the database is empty.
+    pub fn is_empty(&self) -> bool {
+        self.db.is_empty()
+    }
+
+    /// Applies lazy expiry to `key`; returns whether it must be treated as
+    /// absent.
+    fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        let now = self.shared.now_ms;
+        let expired = self.db.entries.get(key).is_some_and(|e| e.is_expired(now));
+        if !expired {
+            return false;
+        }
+        match self.shared.expiry_mode {
+            ExpiryMode::Ignore => false,
+            ExpiryMode::Hide => true,
+            ExpiryMode::Delete => {
+                self.delete_expired(key);
+                true
+            }
+        }
+    }
+
+    pub(crate) fn delete_expired(&mut self, key: &[u8]) {
+        if let Some((key, _)) = self.db.entries.remove(key) {
+            self.db.volatile.remove(&key);
+            self.shared.stats.expired_keys += 1;
+            self.shared.events.push(KeyEvent::Expired(self.index, key));
+        }
+    }
+
+    /// Looks a key up for reading (`lookupKeyRead`): lazy expiry, hit/miss
+    /// statistics, LRU touch.
+    #[inline]
+    pub fn get(&mut self, key: &[u8]) -> Option<&Entry> {
+        if self.expire_if_needed(key) {
+            self.shared.stats.misses += 1;
+            return None;
+        }
+        let lru = self.shared.lru_clock;
+        match self.db.entries.get_mut(key) {
+            Some(entry) => {
+                self.shared.stats.hits += 1;
+                entry.lru = lru;
+                Some(entry)
+            }
+            None => {
+                self.shared.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// The value under `key` for reading.
+    #[inline]
+    pub fn get_value(&mut self, key: &[u8]) -> Option<&Value> {
+        self.get(key).map(|e| &e.value)
+    }
+
+    /// Looks a key up for writing (`lookupKeyWrite`): lazy expiry and LRU
+    /// touch, no hit/miss statistics.
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        let lru = self.shared.lru_clock;
+        let entry = self.db.entries.get_mut(key)?;
+        entry.lru = lru;
+        Some(entry)
+    }
+
+    /// The value under `key` for writing.
+    #[inline]
+    pub fn get_value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.get_mut(key).map(|e| &mut e.value)
+    }
+
+    /// Looks a key up without touching LRU or statistics (`OBJECT`, `TYPE`
+    /// uses the normal path). Lazy expiry still applies.
+    pub fn get_no_touch(&mut self, key: &[u8]) -> Option<&Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        self.db.entries.get(key)
+    }
+
+    /// Whether `key` exists (lazy expiry applied; no statistics).
+    pub fn contains(&mut self, key: &[u8]) -> bool {
+        !self.expire_if_needed(key) && self.db.entries.contains_key(key)
+    }
+
+    /// Adds a key the caller checked is absent (`dbAdd`). Signals blocked
+    /// clients when a list or sorted set appears.
+    pub fn add(&mut self, key: &[u8], value: Value) -> &mut Value {
+        if self.shared.blocked_keys > 0 && matches!(value, Value::List(_) | Value::ZSet(_)) {
+            self.shared
+                .events
+                .push(KeyEvent::Ready(self.index, CompactBytes::new(key)));
+        }
+        let entry = Entry {
+            value,
+            expire_at: NO_EXPIRY,
+            lru: self.shared.lru_clock,
+        };
+        &mut self.db.entries.insert_new(CompactBytes::new(key), entry).value
+    }
+
+    /// Sets `key` to `value` (`setKey`): overwrites any value, and clears
+    /// the expiry unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        let lru = self.shared.lru_clock;
+        let now = self.shared.now_ms;
+        let mode = self.shared.expiry_mode;
+        match self.db.entries.get_mut(key) {
+            Some(entry) if !(mode == ExpiryMode::Delete && entry.is_expired(now)) => {
+                entry.value = value;
+                entry.lru = lru;
+                if !keep_ttl && entry.has_expiry() {
+                    entry.expire_at = NO_EXPIRY;
+                    self.db.volatile.remove(key);
+                }
+            }
+            Some(_) => {
+                self.delete_expired(key);
+                self.add(key, value);
+            }
+            None => {
+                self.add(key, value);
+            }
+        }
+    }
+
+    /// Deletes `key`; returns its entry if it existed and was not expired.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        let (key, entry) = self.db.entries.remove(key)?;
+        if entry.has_expiry() {
+            self.db.volatile.remove(&key);
+        }
+        Some(entry)
+    }
+
+    /// Deletes `key` and shrinks the table if it became sparse.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        let removed = self.remove(key).is_some();
+        if removed {
+            self.db.entries.shrink_if_needed();
+            self.db.volatile.shrink_if_needed();
+        }
+        removed
+    }
+
+    /// Sets an absolute expiry on an existing key; returns false when the
+    /// key is absent.
+    pub fn set_expiry(&mut self, key: &[u8], when_ms: i64) -> bool {
+        let Some(entry) = self.db.entries.get_mut(key) else {
+            return false;
+        };
+        let had = entry.has_expiry();
+        entry.expire_at = when_ms;
+        if !had {
+            self.db.volatile.insert_new(CompactBytes::new(key), ());
+        }
+        true
+    }
+
+    /// Removes the expiry of `key`; returns whether there was one.
+    pub fn remove_expiry(&mut self, key: &[u8]) -> bool {
+        match self.db.entries.get_mut(key) {
+            Some(entry) if entry.has_expiry() => {
+                entry.expire_at = NO_EXPIRY;
+                self.db.volatile.remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A random key (`RANDOMKEY`): expired keys met on the way are deleted
+    /// on a master; on a replica, after 100 tries of only expired keys, one
+    /// is returned anyway, as Redis does to avoid looping forever.
+    pub fn random_key(&mut self, rng: &mut Rng) -> Option<CompactBytes> {
+        let all_volatile = self.db.volatile.len() == self.db.entries.len();
+        let mut tries = 0;
+        loop {
+            let (key, entry) = self.db.entries.random(rng)?;
+            let key = key.clone();
+            if entry.is_expired(self.shared.now_ms) {
+                match self.shared.expiry_mode {
+                    ExpiryMode::Delete => {
+                        self.delete_expired(&key);
+                        continue;
+                    }
+                    ExpiryMode::Hide if all_volatile && tries < 100 => {
+                        tries += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            return Some(key);
+        }
+    }
+
+    /// One step of a key-table SCAN; see [`Dict::scan`].
+    pub fn scan(&self, cursor: u64, emit: impl FnMut(&CompactBytes, &Entry)) -> u64 {
+        self.db.entries.scan(cursor, emit)
+    }
+
+    /// Records that `key` was modified (Redis's `signalModifiedKey`): WATCH
+    /// and client-side caching react to it.
+    #[inline]
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        if self.shared.watched_keys > 0 {
+            self.shared
+                .events
+                .push(KeyEvent::Modified(self.index, CompactBytes::new(key)));
+        }
+    }
+
+    /// The raw database, for commands that work on it whole.
+    pub fn raw(&mut self) -> &mut Db {
+        self.db
+    }
+}

@@ -1,0 +1,326 @@
+//! The keyspace: `databases` numbered [`Db`]s, each a table of keys with
+//! values ([`Value`]) and expiries, and the rules for reaching them.
+//!
+//! The keyspace never reads a clock: the engine sets the time of the
+//! command being run ([`Keyspace::set_clock`]) and drives active expiry
+//! ([`Keyspace::active_expire_step`]) with a bounded amount of work. What
+//! happens to keys that others care about (a watched key modified, a list
+//! appearing for a blocked client, a key expiring) is recorded as
+//! [`KeyEvent`]s for the engine to act on.
+
+pub mod compact;
+pub mod db;
+pub mod dict;
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod value;
+pub mod zset;
+
+pub use compact::CompactBytes;
+pub use db::{Db, DbMut, Entry, ExpiryMode, NO_EXPIRY};
+pub use value::{StrRef, Value, ValueType};
+
+use alloc::vec::Vec;
+
+/// Something that happened to a key that the engine must react to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// A write touched the key (only recorded while keys are watched).
+    Modified(usize, CompactBytes),
+    /// A list or sorted set was created under the key (only recorded while
+    /// clients are blocked).
+    Ready(usize, CompactBytes),
+    /// The key expired and was deleted (to propagate as `DEL`).
+    Expired(usize, CompactBytes),
+}
+
+/// Counters `INFO stats` reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyspaceStats {
+    /// `keyspace_hits`.
+    pub hits: u64,
+    /// `keyspace_misses`.
+    pub misses: u64,
+    /// `expired_keys`.
+    pub expired_keys: u64,
+    /// `expired_stale_perc` numerator: keys found expired by the last sweep.
+    pub expired_stale_perc: f64,
+    /// `expired_time_cap_reached_count`.
+    pub expired_time_cap_reached_count: u64,
+}
+
+/// State every database's accessors share.
+#[derive(Debug)]
+pub struct KeyspaceShared {
+    pub(crate) now_ms: i64,
+    pub(crate) lru_clock: u32,
+    pub(crate) expiry_mode: ExpiryMode,
+    pub(crate) events: Vec<KeyEvent>,
+    /// How many keys clients watch; events are recorded only when > 0.
+    pub(crate) watched_keys: usize,
+    /// How many keys clients are blocked on; likewise.
+    pub(crate) blocked_keys: usize,
+    pub(crate) stats: KeyspaceStats,
+}
+
+/// All databases.
+pub struct Keyspace {
+    dbs: Vec<Db>,
+    shared: KeyspaceShared,
+}
+
+/// The outcome of one [`Keyspace::active_expire_step`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExpireStep {
+    /// Keys examined.
+    pub sampled: usize,
+    /// Keys deleted.
+    pub expired: usize,
+    /// Whether the sweep ran out of budget while keys were still expiring
+    /// fast (Redis then repeats soon).
+    pub more: bool,
+}
+
+impl Keyspace {
+    /// `databases` empty databases.
+    pub fn new(databases: usize) -> Self {
+        let mut dbs = Vec::with_capacity(databases);
+        dbs.resize_with(databases, Db::default);
+        Keyspace {
+            dbs,
+            shared: KeyspaceShared {
+                now_ms: 0,
+                lru_clock: 0,
+                expiry_mode: ExpiryMode::Delete,
+                events: Vec::new(),
+                watched_keys: 0,
+                blocked_keys: 0,
+                stats: KeyspaceStats::default(),
+            },
+        }
+    }
+
+    /// Number of databases.
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Sets the time commands run at.
+    pub fn set_clock(&mut self, now_ms: i64) {
+        self.shared.now_ms = now_ms;
+        self.shared.lru_clock = (now_ms / 1000) as u32;
+    }
+
+    /// The time commands run at.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.now_ms
+    }
+
+    /// The LRU clock (seconds) for idle-time reports.
+    pub fn lru_clock(&self) -> u32 {
+        self.shared.lru_clock
+    }
+
+    /// How expired keys are treated.
+    pub fn expiry_mode(&self) -> ExpiryMode {
+        self.shared.expiry_mode
+    }
+
+    /// Sets how expired keys are treated.
+    pub fn set_expiry_mode(&mut self, mode: ExpiryMode) {
+        self.shared.expiry_mode = mode;
+    }
+
+    /// Tells the keyspace how many keys are watched / blocked on, so it
+    /// records the events only when someone listens.
+    pub fn set_listeners(&mut self, watched_keys: usize, blocked_keys: usize) {
+        self.shared.watched_keys = watched_keys;
+        self.shared.blocked_keys = blocked_keys;
+    }
+
+    /// Takes the events recorded since the last call.
+    pub fn take_events(&mut self) -> Vec<KeyEvent> {
+        core::mem::take(&mut self.shared.events)
+    }
+
+    /// Whether events are pending.
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.shared.events.is_empty()
+    }
+
+    /// Hit, miss and expiry counters.
+    pub fn stats(&self) -> &KeyspaceStats {
+        &self.shared.stats
+    }
+
+    /// Resets the counters (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&mut self) {
+        self.shared.stats = KeyspaceStats::default();
+    }
+
+    /// Accessor for database `index` (which the caller validated).
+    #[inline]
+    pub fn db(&mut self, index: usize) -> DbMut<'_> {
+        DbMut {
+            index,
+            db: &mut self.dbs[index],
+            shared: &mut self.shared,
+        }
+    }
+
+    /// Read-only view of database `index`.
+    pub fn db_ref(&self, index: usize) -> &Db {
+        &self.dbs[index]
+    }
+
+    /// Every database.
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+
+    /// Empties database `index`; returns the number of keys removed.
+    pub fn flush_db(&mut self, index: usize) -> usize {
+        let removed = self.dbs[index].len();
+        self.dbs[index] = Db::default();
+        removed
+    }
+
+    /// Swaps two databases (`SWAPDB`).
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    /// Total number of keys.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// One bounded step of active expiry over database `index`: samples up
+    /// to `budget` keys that have an expiry, continuing where the previous
+    /// step stopped, and deletes the expired ones. A master only; replicas
+    /// wait for their master's `DEL`.
+    ///
+    /// DoS note: the work is bounded by `budget` buckets of the expiry
+    /// index, so a huge database never makes one step slow.
+    pub fn active_expire_step(&mut self, index: usize, budget: usize) -> ExpireStep {
+        let mut step = ExpireStep::default();
+        if self.shared.expiry_mode != ExpiryMode::Delete {
+            return step;
+        }
+        let now = self.shared.now_ms;
+        let db = &mut self.dbs[index];
+        if db.volatile.is_empty() {
+            return step;
+        }
+        let mut expired_keys = Vec::new();
+        let mut ttl_sum: i64 = 0;
+        let mut ttl_samples: i64 = 0;
+        let mut cursor = db.expire_cursor;
+        let mut buckets = 0;
+        while step.sampled < budget && buckets < budget * 4 {
+            let entries = &db.entries;
+            cursor = db.volatile.scan(cursor, |key, _| {
+                step.sampled += 1;
+                if let Some(entry) = entries.get(key) {
+                    if entry.is_expired(now) {
+                        expired_keys.push(key.clone());
+                    } else {
+                        ttl_sum = ttl_sum.saturating_add(entry.expire_at - now);
+                        ttl_samples += 1;
+                    }
+                }
+            });
+            buckets += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        db.expire_cursor = cursor;
+        if ttl_samples > 0 {
+            let average = ttl_sum / ttl_samples;
+            // Redis's running average: new samples weigh 2%.
+            db.avg_ttl = if db.avg_ttl == 0 {
+                average
+            } else {
+                (db.avg_ttl / 50) * 49 + average / 50
+            };
+        }
+        step.expired = expired_keys.len();
+        step.more = step.sampled > 0 && step.expired * 100 / step.sampled > 10;
+        for key in expired_keys {
+            self.db(index).delete_expired(&key);
+        }
+        if step.expired > 0 {
+            self.dbs[index].entries.shrink_if_needed();
+            self.dbs[index].volatile.shrink_if_needed();
+        }
+        step
+    }
+
+    /// Advances incremental rehashing of every table by a few buckets
+    /// (Redis's `activerehashing`); returns whether any is still rehashing.
+    pub fn rehash_step(&mut self, buckets: usize) -> bool {
+        let mut busy = false;
+        for db in &mut self.dbs {
+            busy |= db.entries.rehash_steps(buckets);
+            busy |= db.volatile.rehash_steps(buckets);
+        }
+        busy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_expiry_depends_on_role() {
+        let mut keyspace = Keyspace::new(2);
+        keyspace.set_clock(1000);
+        let mut db = keyspace.db(0);
+        db.add(b"k", Value::string(b"v"));
+        assert!(db.set_expiry(b"k", 1500));
+        db.raw();
+        keyspace.set_clock(2000);
+        keyspace.set_expiry_mode(ExpiryMode::Hide);
+        assert!(keyspace.db(0).get(b"k").is_none());
+        assert_eq!(keyspace.db_ref(0).len(), 1);
+        keyspace.set_expiry_mode(ExpiryMode::Ignore);
+        assert!(keyspace.db(0).get(b"k").is_some());
+        keyspace.set_expiry_mode(ExpiryMode::Delete);
+        assert!(keyspace.db(0).get(b"k").is_none());
+        assert_eq!(keyspace.db_ref(0).len(), 0);
+        assert_eq!(
+            keyspace.take_events(),
+            alloc::vec![KeyEvent::Expired(0, CompactBytes::from("k"))]
+        );
+        assert_eq!(keyspace.stats().expired_keys, 1);
+    }
+
+    #[test]
+    fn active_expiry_is_bounded_and_completes() {
+        let mut keyspace = Keyspace::new(1);
+        keyspace.set_clock(0);
+        for i in 0..1000 {
+            let key = alloc::format!("k{i}");
+            let mut db = keyspace.db(0);
+            db.add(key.as_bytes(), Value::Int(i));
+            db.set_expiry(key.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
+        }
+        keyspace.set_clock(100);
+        let mut total = 0;
+        for _ in 0..1000 {
+            let step = keyspace.active_expire_step(0, 20);
+            assert!(step.sampled <= 20 + 8, "sampled {}", step.sampled);
+            total += step.expired;
+            if total == 500 {
+                break;
+            }
+        }
+        assert_eq!(total, 500);
+        assert_eq!(keyspace.db_ref(0).len(), 500);
+        assert_eq!(keyspace.db_ref(0).expires_len(), 500);
+    }
+}

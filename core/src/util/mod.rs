@@ -1,0 +1,5 @@
+//! Small pure helpers shared by the command families.
+
+pub mod glob;
+pub mod number;
+pub mod rng;

@@ -1,0 +1,156 @@
+//! One task per client: read bytes into the engine, run them, write the
+//! replies back. The engine decides everything else (what to reply, when
+//! to close); this task only moves bytes and waits.
+
+use super::{now_ms, Shared};
+use socket2::{SockRef, TcpKeepalive};
+use std::io::ErrorKind;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use vitrine_core::config::Id;
+use vitrine_core::engine::client::ConnInfo;
+use vitrine_core::engine::{ClientHandle, CloseState};
+
+/// Bytes read per read call (Redis's `PROTO_IOBUF_LEN`).
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Accepts connections on one listening socket until aborted.
+pub async fn accept_loop(shared: Rc<Shared>, listener: std::net::TcpListener) {
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => accept(&shared, stream),
+            Err(error) => {
+                crate::warning!("Accepting client connection: {}", crate::config::os_error(&error));
+                // Out of file descriptors and the like: do not spin.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+fn accept(shared: &Rc<Shared>, stream: TcpStream) {
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+        return;
+    };
+    let _ = stream.set_nodelay(true);
+    let keepalive = shared.engine.borrow().config().int(Id::TcpKeepalive);
+    if keepalive > 0 {
+        let interval = Duration::from_secs(keepalive as u64);
+        let _ = SockRef::from(&stream)
+            .set_tcp_keepalive(&TcpKeepalive::new().with_time(interval).with_interval(interval / 3));
+    }
+    let conn = ConnInfo {
+        addr: peer.to_string(),
+        laddr: local.to_string(),
+        fd: std::os::fd::AsRawFd::as_raw_fd(&stream) as i64,
+        is_local: peer.ip().is_loopback(),
+        unix_socket: false,
+    };
+    let accepted = shared.engine.borrow_mut().connect(conn, now_ms());
+    match accepted {
+        Ok(handle) => {
+            let notify = Rc::new(Notify::new());
+            shared.tasks.borrow_mut().insert(handle.id, notify.clone());
+            crate::verbose!("Accepted {}", peer);
+            tokio::task::spawn_local(serve(shared.clone(), stream, handle, notify));
+        }
+        Err(refusal) => {
+            // Best effort, as Redis: write the refusal and close.
+            let _ = stream.try_write(refusal);
+        }
+    }
+}
+
+/// What reading produced.
+enum Read {
+    Data,
+    Nothing,
+    Closed,
+}
+
+async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, notify: Rc<Notify>) {
+    loop {
+        if flush(&shared, &stream, handle).await.is_err() {
+            break;
+        }
+        match shared.engine.borrow().close_state(handle) {
+            CloseState::Open => {}
+            CloseState::AfterFlush | CloseState::Now => break,
+        }
+        tokio::select! {
+            biased;
+            _ = notify.notified() => continue,
+            ready = stream.readable() => {
+                if ready.is_err() {
+                    break;
+                }
+            }
+        }
+        match read(&shared, &stream, handle) {
+            Read::Closed => break,
+            Read::Nothing => continue,
+            Read::Data => {
+                shared.engine.borrow_mut().process_input(handle, now_ms());
+                shared.after_engine_call();
+            }
+        }
+    }
+    shared.tasks.borrow_mut().remove(&handle.id);
+    shared.engine.borrow_mut().disconnect(handle);
+    shared.after_engine_call();
+}
+
+/// Reads what is available into the engine's input buffer for `handle`.
+fn read(shared: &Shared, stream: &TcpStream, handle: ClientHandle) -> Read {
+    let mut engine = shared.engine.borrow_mut();
+    let Some(buffer) = engine.input_buffer(handle) else {
+        return Read::Closed;
+    };
+    buffer.reserve(READ_CHUNK);
+    match stream.try_read_buf(buffer) {
+        Ok(0) => Read::Closed,
+        Ok(n) => {
+            shared.net.input_bytes.set(shared.net.input_bytes.get() + n as u64);
+            shared.net.reads.set(shared.net.reads.get() + 1);
+            Read::Data
+        }
+        Err(error) if error.kind() == ErrorKind::WouldBlock => Read::Nothing,
+        Err(error) => {
+            crate::verbose!("Reading from client: {}", crate::config::os_error(&error));
+            Read::Closed
+        }
+    }
+}
+
+/// Writes the engine's pending output for `handle` until it is all sent.
+async fn flush(shared: &Shared, stream: &TcpStream, handle: ClientHandle) -> std::io::Result<()> {
+    loop {
+        let written = {
+            let mut engine = shared.engine.borrow_mut();
+            let output = engine.output(handle);
+            if output.is_empty() {
+                return Ok(());
+            }
+            match stream.try_write(output) {
+                Ok(n) => {
+                    engine.consume_output(handle, n);
+                    Some(n)
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => None,
+                Err(error) => return Err(error),
+            }
+        };
+        match written {
+            Some(n) => {
+                shared.net.output_bytes.set(shared.net.output_bytes.get() + n as u64);
+                shared.net.writes.set(shared.net.writes.get() + 1);
+            }
+            None => stream.writable().await?,
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The engine's view of this process: INFO figures (memory from jemalloc,
+//! RSS and CPU from the kernel, network counters from the connections)
+//! and configuration changes that need the operating system.
+
+use super::listeners::Listeners;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
+use vitrine_core::config::{Config, Id, Source};
+use vitrine_core::engine::{Host, HostInfo};
+
+/// Counters the connection tasks update.
+#[derive(Default)]
+pub struct NetCounters {
+    /// Bytes read from clients.
+    pub input_bytes: Cell<u64>,
+    /// Bytes written to clients.
+    pub output_bytes: Cell<u64>,
+    /// Successful reads.
+    pub reads: Cell<u64>,
+    /// Successful writes.
+    pub writes: Cell<u64>,
+}
+
+/// The native host.
+pub struct NativeHost {
+    started: Instant,
+    /// Monotonic origin for per-command timings.
+    clock_origin: Instant,
+    config_file: String,
+    executable: String,
+    startup_memory: u64,
+    peak_memory: Cell<u64>,
+    /// Connection counters.
+    pub net: Rc<NetCounters>,
+    /// The listening sockets, rebound when `port` or `bind` change.
+    pub listeners: Rc<RefCell<Listeners>>,
+}
+
+impl NativeHost {
+    /// A host for a server started now.
+    pub fn new(config_file: String, net: Rc<NetCounters>, listeners: Rc<RefCell<Listeners>>) -> Self {
+        let startup_memory = allocated_bytes();
+        NativeHost {
+            started: Instant::now(),
+            clock_origin: Instant::now(),
+            config_file,
+            executable: std::env::current_exe()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            startup_memory,
+            peak_memory: Cell::new(startup_memory),
+            net,
+            listeners,
+        }
+    }
+}
+
+/// Bytes allocated through jemalloc (Redis's `used_memory`).
+pub fn allocated_bytes() -> u64 {
+    let _ = tikv_jemalloc_ctl::epoch::advance();
+    tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0) as u64
+}
+
+/// Resident set size from `/proc/self/statm`.
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    pages * page_size.max(0) as u64
+}
+
+fn total_system_memory() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn cpu_seconds() -> (f64, f64) {
+    // SAFETY: getrusage writes into the zeroed struct we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    (seconds(usage.ru_utime), seconds(usage.ru_stime))
+}
+
+fn os_description() -> String {
+    // SAFETY: uname writes into the zeroed struct we own.
+    let name = unsafe {
+        let mut name: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut name);
+        name
+    };
+    let field = |f: &[libc::c_char]| -> String {
+        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!(
+        "{} {} {}",
+        field(&name.sysname),
+        field(&name.release),
+        field(&name.machine)
+    )
+}
+
+impl Host for NativeHost {
+    fn apply_config(&mut self, config: &mut Config, changed: &[Id]) -> Result<(), String> {
+        for id in changed {
+            match id {
+                Id::Dir => {
+                    let dir = config.text(Id::Dir).to_string();
+                    std::env::set_current_dir(&dir).map_err(|e| crate::config::os_error(&e))?;
+                    if let Ok(cwd) = std::env::current_dir() {
+                        let _ = config.set(Id::Dir, &[cwd.to_string_lossy().as_bytes()], Source::Startup);
+                    }
+                }
+                Id::Loglevel => crate::log::set_level(config.int(Id::Loglevel) as u8),
+                Id::Port | Id::Bind => {
+                    let port = config.int(Id::Port) as u16;
+                    let binds = config.words(Id::Bind).to_vec();
+                    let backlog = config.int(Id::TcpBacklog) as i32;
+                    self.listeners.borrow_mut().rebind(&binds, port, backlog)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn info(&self) -> HostInfo {
+        let used = allocated_bytes();
+        self.peak_memory.set(self.peak_memory.get().max(used));
+        let (cpu_user, cpu_sys) = cpu_seconds();
+        HostInfo {
+            process_id: std::process::id(),
+            tcp_port: self.listeners.borrow().port(),
+            uptime_seconds: self.started.elapsed().as_secs(),
+            executable: self.executable.clone(),
+            config_file: self.config_file.clone(),
+            used_memory: used,
+            used_memory_rss: resident_bytes(),
+            used_memory_peak: self.peak_memory.get(),
+            used_memory_startup: self.startup_memory,
+            allocator: "jemalloc-5.3.0".into(),
+            total_system_memory: total_system_memory(),
+            cpu_user,
+            cpu_sys,
+            net_input_bytes: self.net.input_bytes.get(),
+            net_output_bytes: self.net.output_bytes.get(),
+            os: os_description(),
+            arch_bits: usize::BITS,
+            multiplexing_api: "epoll".into(),
+            toolchain: String::new(),
+            rejected_connections: 0,
+            total_connections: 0,
+            reads_processed: self.net.reads.get(),
+            writes_processed: self.net.writes.get(),
+        }
+    }
+
+    fn log(&mut self, level: u8, message: &str) {
+        crate::log::log(level, message);
+    }
+
+    fn monotonic_us(&self) -> u64 {
+        self.clock_origin.elapsed().as_micros() as u64
+    }
+}

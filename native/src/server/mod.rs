@@ -1,0 +1,200 @@
+//! The native server: a single-threaded tokio event loop around the core
+//! engine, as Redis's one event loop is around its server state.
+//!
+//! Why one thread: `redis-benchmark` occupies one core of our two, and
+//! what decides throughput is CPU per command, not thread count. One thread
+//! means the engine needs no lock (an `Rc<RefCell<…>>`, borrowed only
+//! between two awaits) and commands run in arrival order, as in Redis.
+//!
+//! Tasks: one per connection ([`connection`]), one accept loop per
+//! listening socket ([`listeners`]), one timer for cron and deadlines, and
+//! the signal handlers.
+
+pub mod connection;
+pub mod host;
+pub mod listeners;
+
+use crate::config::Loaded;
+use host::{NativeHost, NetCounters};
+use listeners::Listeners;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+use vitrine_core::config::Id;
+use vitrine_core::engine::{Engine, HostEvent};
+
+/// The wall clock in Unix milliseconds: the time commands run at.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// What every task shares.
+pub struct Shared {
+    /// The engine; borrowed only between awaits.
+    pub engine: RefCell<Engine>,
+    /// Each connection task's wake-up, by client id.
+    pub tasks: RefCell<HashMap<u64, Rc<Notify>>>,
+    /// Wakes the timer when an earlier deadline appears.
+    pub timer: Notify,
+    /// The deadline the timer sleeps towards.
+    timer_deadline: Cell<Option<i64>>,
+    /// Set once SHUTDOWN is requested.
+    pub shutdown: Notify,
+    /// Network counters for INFO.
+    pub net: Rc<NetCounters>,
+}
+
+impl Shared {
+    /// Delivers what the engine produced: wakes the clients it names,
+    /// carries out its events, and re-arms the timer if needed. Call after
+    /// every engine call.
+    pub fn after_engine_call(&self) {
+        let mut wakeups = Vec::new();
+        let mut events = Vec::new();
+        let deadline;
+        {
+            let mut engine = self.engine.borrow_mut();
+            while let Some(handle) = engine.poll_wakeup() {
+                wakeups.push(handle);
+            }
+            while let Some(event) = engine.poll_event() {
+                events.push(event);
+            }
+            deadline = engine.poll_timeout();
+        }
+        let tasks = self.tasks.borrow();
+        for handle in wakeups {
+            if let Some(notify) = tasks.get(&handle.id) {
+                notify.notify_one();
+            }
+        }
+        drop(tasks);
+        for event in events {
+            match event {
+                HostEvent::Shutdown => self.shutdown.notify_one(),
+                HostEvent::Sleep { ms } => std::thread::sleep(Duration::from_millis(ms)),
+                _ => {}
+            }
+        }
+        if let Some(deadline) = deadline {
+            if self.timer_deadline.get().is_none_or(|current| deadline < current) {
+                self.timer.notify_one();
+            }
+        }
+    }
+}
+
+/// Why the server stopped.
+pub enum Stopped {
+    /// SHUTDOWN or a signal.
+    Shutdown,
+    /// The listeners could not be set up.
+    ListenFailed(String),
+}
+
+/// Runs the server until shutdown.
+pub async fn run(loaded: Loaded) -> Stopped {
+    let net = Rc::new(NetCounters::default());
+    let shared_slot: Rc<RefCell<Option<Rc<Shared>>>> = Rc::new(RefCell::new(None));
+    let spawn_slot = shared_slot.clone();
+    let spawner: listeners::Spawner = Rc::new(move |listener| {
+        let shared = spawn_slot.borrow().clone();
+        tokio::task::spawn_local(async move {
+            if let Some(shared) = shared {
+                connection::accept_loop(shared, listener).await;
+            }
+        })
+    });
+    let listeners = Rc::new(RefCell::new(Listeners::new(spawner)));
+    let config_file = loaded
+        .config_file
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let host = NativeHost::new(config_file, net.clone(), listeners.clone());
+    let mut seed = [0u8; 32];
+    if getrandom::fill(&mut seed).is_err() {
+        crate::warning!("The OS random source failed: seeding from the clock");
+        seed[..16].copy_from_slice(&(now_ms() as u128 ^ std::process::id() as u128).to_le_bytes());
+    }
+    let mut engine = Engine::new(loaded.config, seed, Box::new(host), now_ms());
+    for (old, new) in &loaded.renames {
+        if let Err(reason) = engine.commands_mut().rename(old, new) {
+            return Stopped::ListenFailed(reason.to_string());
+        }
+    }
+    let (binds, port, backlog) = {
+        let config = engine.config();
+        (
+            config.words(Id::Bind).to_vec(),
+            config.int(Id::Port) as u16,
+            config.int(Id::TcpBacklog) as i32,
+        )
+    };
+    let shared = Rc::new(Shared {
+        engine: RefCell::new(engine),
+        tasks: RefCell::new(HashMap::new()),
+        timer: Notify::new(),
+        timer_deadline: Cell::new(None),
+        shutdown: Notify::new(),
+        net,
+    });
+    *shared_slot.borrow_mut() = Some(shared.clone());
+    if let Err(reason) = listeners.borrow_mut().rebind(&binds, port, backlog) {
+        return Stopped::ListenFailed(reason);
+    }
+    crate::notice!("Ready to accept connections tcp");
+    tokio::task::spawn_local(timer_loop(shared.clone()));
+    let signals = wait_for_signal();
+    tokio::select! {
+        _ = shared.shutdown.notified() => {}
+        signal = signals => {
+            crate::warning!("Received {} scheduling shutdown...", signal);
+        }
+    }
+    listeners.borrow_mut().close();
+    Stopped::Shutdown
+}
+
+async fn wait_for_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
+/// Drives cron (`hz` times a second) and the engine's deadlines.
+async fn timer_loop(shared: Rc<Shared>) {
+    let mut next_cron = now_ms();
+    loop {
+        let (deadline, hz) = {
+            let engine = shared.engine.borrow();
+            (engine.poll_timeout(), engine.config().hot().hz.max(1) as i64)
+        };
+        let wake_at = deadline.map_or(next_cron, |d| d.min(next_cron));
+        shared.timer_deadline.set(Some(wake_at));
+        let delay = (wake_at - now_ms()).max(0) as u64;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(delay)) => {}
+            _ = shared.timer.notified() => continue,
+        }
+        let now = now_ms();
+        {
+            let mut engine = shared.engine.borrow_mut();
+            if now >= next_cron {
+                engine.cron(now);
+                next_cron = now + 1000 / hz;
+            }
+            engine.handle_timeout(now);
+        }
+        shared.after_engine_call();
+    }
+}

@@ -1,0 +1,271 @@
+//! Shared test support: start `redis-server` or `vitrine-server` on a free
+//! loopback port, talk raw RESP to it, stop it (only the process we
+//! started, by its PID).
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use vitrine_core::resp::frame::{self, FrameError, FrameLimits};
+
+/// Which server binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Debian's redis-server 7.0.
+    Redis,
+    /// This project's server.
+    Vitrine,
+}
+
+/// A server process this test started.
+pub struct Server {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Which binary.
+    pub kind: Kind,
+    child: Child,
+    /// Scratch directory (dir, logfile).
+    pub dir: PathBuf,
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A fresh scratch directory under the target dir.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let unique = format!("{}-{}-{}", name, std::process::id(), free_port());
+    let dir = base.join(unique);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// The vitrine binary built for these tests.
+pub fn vitrine_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vitrine-server"))
+}
+
+/// Whether redis-server is installed (the test script installs it).
+pub fn redis_available() -> bool {
+    Command::new("redis-server").arg("--version").output().is_ok()
+}
+
+impl Server {
+    /// Starts a server of `kind` with extra `--directive value` arguments.
+    pub fn start(kind: Kind, extra: &[&str]) -> Server {
+        Self::start_with(kind, None, extra)
+    }
+
+    /// Starts a server with a config file and extra arguments.
+    pub fn start_with(kind: Kind, config: Option<&Path>, extra: &[&str]) -> Server {
+        let port = free_port();
+        let dir = scratch_dir(match kind {
+            Kind::Redis => "redis",
+            Kind::Vitrine => "vitrine",
+        });
+        let binary = match kind {
+            Kind::Redis => PathBuf::from("redis-server"),
+            Kind::Vitrine => vitrine_binary(),
+        };
+        let mut command = Command::new(binary);
+        if let Some(config) = config {
+            command.arg(config);
+        }
+        let port_text = port.to_string();
+        let dir_text = dir.to_string_lossy().into_owned();
+        let log_text = dir.join("server.log").to_string_lossy().into_owned();
+        command.args([
+            "--port",
+            &port_text,
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            &dir_text,
+            "--logfile",
+            &log_text,
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]);
+        command.args(extra);
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
+        let child = command.spawn().expect("spawn server");
+        let server = Server { port, kind, child, dir };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                if stream.write_all(b"PING\r\n").is_ok() {
+                    let mut buffer = [0u8; 64];
+                    if let Ok(n) = stream.read(&mut buffer) {
+                        if n > 0 {
+                            return;
+                        }
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "{:?} server on port {} did not start; log:\n{}",
+            self.kind,
+            self.port,
+            self.log()
+        );
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// A new raw connection.
+    pub fn connect(&self) -> Conn {
+        Conn::connect(self.port)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit by itself (after SHUTDOWN).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A raw RESP connection.
+pub struct Conn {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Conn {
+    /// Connects to 127.0.0.1:`port`.
+    pub fn connect(port: u16) -> Conn {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Sends raw bytes.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Sends a command as a RESP multibulk.
+    pub fn send(&mut self, args: &[&[u8]]) {
+        self.send_raw(&encode(args));
+    }
+
+    /// Reads one complete reply, raw bytes.
+    pub fn read_reply(&mut self) -> Vec<u8> {
+        self.try_read_reply(Duration::from_secs(10)).unwrap_or_else(|| {
+            panic!(
+                "no complete reply; buffered: {:?}",
+                String::from_utf8_lossy(&self.buffer)
+            )
+        })
+    }
+
+    /// Reads one reply within `timeout`, or `None` if none came (or the
+    /// connection closed).
+    pub fn try_read_reply(&mut self, timeout: Duration) -> Option<Vec<u8>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match frame::check(&self.buffer, &FrameLimits::default()) {
+                Ok(len) => {
+                    let reply = self.buffer[..len].to_vec();
+                    self.buffer.drain(..len);
+                    return Some(reply);
+                }
+                Err(FrameError::Incomplete) => {}
+                Err(other) => panic!(
+                    "bad reply bytes {:?}: {:?}",
+                    other,
+                    String::from_utf8_lossy(&self.buffer)
+                ),
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            self.stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .ok()?;
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Sends a command and reads its reply.
+    pub fn call(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send(args);
+        self.read_reply()
+    }
+
+    /// `call` with string arguments.
+    pub fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.call(&args)
+    }
+
+    /// Whether the server closed the connection (reads until EOF or timeout).
+    pub fn is_closed(&mut self, timeout: Duration) -> bool {
+        self.stream.set_read_timeout(Some(timeout)).ok();
+        let mut chunk = [0u8; 1024];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+                Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
+            }
+        }
+    }
+}
+
+/// RESP multibulk encoding of a command.
+pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
