@@ -244,4 +244,4 @@ macro_rules! case_files {
     };
 }
 
-case_files!(strings, keys, connection, protocol);
+case_files!(strings, keys, connection, protocol, lists, hashes, sets, zsets);

@@ -6,11 +6,15 @@
 
 pub mod connection;
 pub mod errors;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod parse;
+pub mod set;
 pub mod spec;
 pub mod string;
 pub mod table;
+pub mod zset;
 
 use crate::config::Config;
 use crate::engine::client::ClientState;

@@ -36,6 +36,10 @@ fn families() -> impl Iterator<Item = &'static Command> {
         super::connection::COMMANDS,
         super::keys::COMMANDS,
         super::string::COMMANDS,
+        super::list::COMMANDS,
+        super::hash::COMMANDS,
+        super::set::COMMANDS,
+        super::zset::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -97,6 +97,12 @@ pub enum ExpiryMode {
 
 /// Mutable access to one database with the keyspace's clock, expiry mode
 /// and event log; what commands use.
+///
+/// Whole-key changes (`add`, `set`, `remove`, `delete`, `set_expiry`,
+/// `remove_expiry`) signal the key as modified (for WATCH) by themselves.
+/// A command that changes a value in place through `get_mut` or
+/// `get_value_mut` must call [`DbMut::signal_modified`] itself, as Redis
+/// commands call `signalModifiedKey`.
 pub struct DbMut<'a> {
     pub(crate) index: usize,
     pub(crate) db: &'a mut Db,
@@ -214,6 +220,7 @@ impl<'a> DbMut<'a> {
     /// Adds a key the caller checked is absent (`dbAdd`). Signals blocked
     /// clients when a list or sorted set appears.
     pub fn add(&mut self, key: &[u8], value: Value) -> &mut Value {
+        self.signal_modified(key);
         if self.shared.blocked_keys > 0 && matches!(value, Value::List(_) | Value::ZSet(_)) {
             self.shared
                 .events
@@ -230,6 +237,7 @@ impl<'a> DbMut<'a> {
     /// Sets `key` to `value` (`setKey`): overwrites any value, and clears
     /// the expiry unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.signal_modified(key);
         let lru = self.shared.lru_clock;
         let now = self.shared.now_ms;
         let mode = self.shared.expiry_mode;
@@ -258,6 +266,7 @@ impl<'a> DbMut<'a> {
             return None;
         }
         let (key, entry) = self.db.entries.remove(key)?;
+        self.signal_modified(&key);
         if entry.has_expiry() {
             self.db.volatile.remove(&key);
         }
@@ -285,6 +294,7 @@ impl<'a> DbMut<'a> {
         if !had {
             self.db.volatile.insert_new(CompactBytes::new(key), ());
         }
+        self.signal_modified(key);
         true
     }
 
@@ -294,6 +304,7 @@ impl<'a> DbMut<'a> {
             Some(entry) if entry.has_expiry() => {
                 entry.expire_at = NO_EXPIRY;
                 self.db.volatile.remove(key);
+                self.signal_modified(key);
                 true
             }
             _ => false,
