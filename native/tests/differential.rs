@@ -19,6 +19,8 @@
 //! | `@closed` | both servers must have closed the current connection |
 //! | `@sleep MS` | wait |
 //! | `@scan CMD` | run a SCAN-like command to completion, compare the elements |
+//! | `@replies N CMD` | the command answers N replies (SUBSCRIBE a b): compare them all |
+//! | `@ureplies N CMD` | as `@replies`, in any order |
 //!
 //! `#` starts a comment. Each file starts on fresh servers.
 
@@ -205,6 +207,21 @@ fn run_case_file(name: &str) {
                 redis.conns.remove(&current);
                 vitrine.conns.remove(&current);
             }
+            "replies" | "ureplies" => {
+                let (count, command) = rest.split_once(' ').expect("@replies N CMD");
+                let count: usize = count.parse().expect("reply count");
+                let args = words(command);
+                let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+                redis.conn(current).send(&args);
+                vitrine.conn(current).send(&args);
+                let mut r: Vec<String> = (0..count).map(|_| show(&redis.conn(current).read_reply())).collect();
+                let mut v: Vec<String> = (0..count).map(|_| show(&vitrine.conn(current).read_reply())).collect();
+                if directive == "ureplies" {
+                    r.sort();
+                    v.sort();
+                }
+                compare(r.concat().into_bytes(), v.concat().into_bytes(), "exact");
+            }
             "scan" => {
                 let args = words(rest);
                 let r = scan_all(redis.conn(current), &args);
@@ -244,4 +261,16 @@ macro_rules! case_files {
     };
 }
 
-case_files!(strings, keys, connection, protocol, lists, hashes, sets, zsets);
+case_files!(
+    strings,
+    keys,
+    connection,
+    protocol,
+    lists,
+    hashes,
+    sets,
+    zsets,
+    server,
+    transactions,
+    pubsub
+);

@@ -4,12 +4,16 @@
 //! each command is written once and serves the master, every replica and
 //! the browser alike (`DESIGN.md`, principle 2).
 
+pub mod client;
 pub mod connection;
 pub mod errors;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod multi;
 pub mod parse;
+pub mod pubsub;
+pub mod server;
 pub mod set;
 pub mod spec;
 pub mod string;
@@ -46,6 +50,8 @@ pub struct Effects {
     pub(crate) extra: alloc::vec::Vec<OwnedArgs>,
     /// The command's own arguments must not be propagated.
     pub(crate) suppress_own: bool,
+    /// Propagate even without a change (PUBLISH).
+    pub(crate) force: bool,
     /// The command's own propagation replaced by these arguments.
     pub(crate) rewritten: Option<OwnedArgs>,
 }
@@ -92,4 +98,24 @@ impl Ctx<'_> {
     pub fn suppress_propagation(&mut self) {
         self.effects.suppress_own = true;
     }
+
+    /// The command is propagated although it changed no data (PUBLISH
+    /// reaches replicas' subscribers that way).
+    pub fn force_propagation(&mut self) {
+        self.effects.force = true;
+    }
+}
+
+/// A HELP reply: Redis's header line, `lines`, and the HELP entry
+/// (`addReplyHelp`).
+pub fn reply_help(reply: &mut crate::resp::reply::Reply, command: &[u8], lines: &[&str]) {
+    reply.array(lines.len() + 3);
+    let mut header = command.to_ascii_uppercase();
+    header.extend_from_slice(b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    reply.simple(&header);
+    for line in lines {
+        reply.simple(line.as_bytes());
+    }
+    reply.simple(b"HELP");
+    reply.simple(b"    Prints this help.");
 }

@@ -388,6 +388,13 @@ impl Command {
         }
     }
 
+    /// Gives a command with its own handler subcommands too (COMMAND: run
+    /// alone it lists everything, `COMMAND INFO` is a subcommand).
+    pub const fn with_subcommands(mut self, subcommands: &'static [Command]) -> Command {
+        self.subcommands = subcommands;
+        self
+    }
+
     /// Adds explicit ACL categories.
     pub const fn acl(mut self, categories: u64) -> Command {
         self.acl |= categories;

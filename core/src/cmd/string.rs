@@ -39,7 +39,7 @@ pub static COMMANDS: &[Command] = &[
         .doc("6.2.0", "O(1)", "Returns the string value of a key after deleting the key."),
     Command::new("getex", -2, WRITE | FAST, S, getex)
         .acl(acl::STRING)
-        .keys(ONE_RW)
+        .keys(&[KeySpec::one(1, RW | ACCESS | UPDATE).notes("RW and UPDATE because it changes the TTL")])
         .doc("6.2.0", "O(1)", "Returns the string value of a key after setting its expiration time."),
     Command::new("getrange", 4, READONLY, S, getrange)
         .acl(acl::STRING)
@@ -87,7 +87,7 @@ pub static COMMANDS: &[Command] = &[
         .doc("2.6.0", "O(1)", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist."),
     Command::new("set", -3, WRITE | DENYOOM, S, set)
         .acl(acl::STRING)
-        .keys(&[KeySpec::one(1, RW | ACCESS | UPDATE | VARIABLE_FLAGS)])
+        .keys(&[KeySpec::one(1, RW | ACCESS | UPDATE | VARIABLE_FLAGS).notes("RW and ACCESS due to the optional `GET` argument")])
         .doc("1.0.0", "O(1)", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."),
     Command::new("setex", 4, WRITE | DENYOOM, S, setex)
         .acl(acl::STRING)

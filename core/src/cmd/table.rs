@@ -40,6 +40,10 @@ fn families() -> impl Iterator<Item = &'static Command> {
         super::hash::COMMANDS,
         super::set::COMMANDS,
         super::zset::COMMANDS,
+        super::multi::COMMANDS,
+        super::pubsub::COMMANDS,
+        super::client::COMMANDS,
+        super::server::COMMANDS,
     ]
     .into_iter()
     .flatten()

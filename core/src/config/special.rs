@@ -3,7 +3,7 @@
 //! `latency-tracking-info-percentiles`.
 
 use super::{parse_memory, ConfigError, Setting};
-use crate::util::number::{parse_f64, write_double};
+use crate::util::number::parse_f64;
 use alloc::borrow::ToOwned;
 use alloc::format;
 use alloc::string::String;
@@ -277,11 +277,7 @@ impl Special {
                 let mut out = Vec::new();
                 for arg in args {
                     match parse_f64(arg).filter(|p| (0.0..=100.0).contains(p)) {
-                        Some(p) => {
-                            let mut digits = Vec::new();
-                            write_double(&mut digits, p);
-                            out.push(String::from_utf8_lossy(&digits).into_owned());
-                        }
+                        Some(p) => out.push(format!("{}", p)),
                         None => {
                             return Err(invalid(
                                 "latency-tracking-info-percentiles parameter should be between 0.0 and 100.0",

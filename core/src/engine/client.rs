@@ -132,6 +132,8 @@ pub struct ClientState {
     pub channels: Vec<CompactBytes>,
     /// Subscribed patterns, in subscription order.
     pub patterns: Vec<CompactBytes>,
+    /// Subscribed shard channels (SSUBSCRIBE).
+    pub shard_channels: Vec<CompactBytes>,
     /// The blocked command, if blocked.
     pub blocked: Option<Blocked>,
     /// Connection details.
@@ -162,6 +164,7 @@ impl ClientState {
             watched: Vec::new(),
             channels: Vec::new(),
             patterns: Vec::new(),
+            shard_channels: Vec::new(),
             blocked: None,
             conn,
             created_ms: now_ms,

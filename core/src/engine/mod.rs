@@ -62,6 +62,13 @@ pub trait Host {
     /// A monotonic clock in microseconds, for per-command timing
     /// (`INFO commandstats` usec).
     fn monotonic_us(&self) -> u64;
+
+    /// The wall clock in Unix microseconds (TIME).
+    fn unix_time_us(&self) -> i64;
+
+    /// Writes the running configuration back to the config file the server
+    /// was started with (CONFIG REWRITE).
+    fn rewrite_config(&mut self, config: &Config) -> Result<(), String>;
 }
 
 /// Figures the host reports for INFO.
@@ -181,12 +188,17 @@ pub struct Server {
     pub(crate) resume: VecDeque<u64>,
     /// Propagated writes, recorded when [`Engine::record_propagation`] is on.
     pub(crate) propagated: Option<Vec<Propagated>>,
-    /// The database the propagated stream last selected.
+    /// What the top-level command being run propagated so far.
+    pub(crate) pending: Vec<Propagated>,
+    /// Nesting of `call` (EXEC runs its commands one level down).
+    pub(crate) call_depth: u32,
     pub(crate) next_client_id: u64,
     /// The clock of the command being run (Unix ms).
     pub(crate) now_ms: i64,
     /// Time of the last successful save (LASTSAVE, Unix seconds).
     pub lastsave: i64,
+    /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire: bool,
 }
 
 impl Server {
@@ -251,9 +263,12 @@ impl Engine {
                 wakeups: Vec::new(),
                 resume: VecDeque::new(),
                 propagated: None,
+                pending: Vec::new(),
+                call_depth: 0,
                 next_client_id: 1,
                 now_ms,
                 lastsave: now_ms / 1000,
+                active_expire: true,
             },
         }
     }
@@ -385,7 +400,12 @@ impl Engine {
         // while > 10% of the sample was stale), bounded again.
         let effort = self.server.config.int(Id::ActiveExpireEffort) as usize;
         let per_pass = 20 + 5 * (effort - 1);
-        for db in 0..self.keyspace.db_count() {
+        let databases = if self.server.active_expire {
+            self.keyspace.db_count()
+        } else {
+            0
+        };
+        for db in 0..databases {
             for _ in 0..16 {
                 let step = self.keyspace.active_expire_step(db, per_pass);
                 if !step.more {

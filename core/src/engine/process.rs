@@ -333,6 +333,7 @@ pub(crate) fn call(
     let mut effects = Effects::default();
     let db_before = state.db;
     let started_us = server.host.monotonic_us();
+    server.call_depth += 1;
     {
         let mut ctx = Ctx {
             keyspace: &mut *keyspace,
@@ -342,6 +343,7 @@ pub(crate) fn call(
         };
         handler(&mut ctx, args, reply);
     }
+    server.call_depth -= 1;
     state.last_command = entry.fullname.as_str();
     let blocked = state.has(client_flag::BLOCKED);
     if !blocked {
@@ -361,23 +363,54 @@ pub(crate) fn call(
     if keyspace.has_events() {
         handle_key_events(keyspace, server, state);
     }
-    if let Some(stream) = server.propagated.as_mut() {
+    if server.propagated.is_some() {
         for extra in effects.extra.drain(..) {
-            stream.push(Propagated {
+            server.pending.push(Propagated {
                 db: db_before,
                 args: extra,
             });
         }
-        if effects.dirty > 0 && !effects.suppress_own {
+        if (effects.dirty > 0 || effects.force) && !effects.suppress_own {
             let own = effects.rewritten.take().unwrap_or_else(|| args.to_owned());
-            stream.push(Propagated {
+            server.pending.push(Propagated {
                 db: db_before,
                 args: own,
             });
         }
     }
-    if server.blocking.has_ready_keys() {
-        super::blocking::serve_ready_keys(keyspace, server);
+    if server.call_depth == 0 {
+        flush_propagation(server);
+        if server.blocking.has_ready_keys() {
+            super::blocking::serve_ready_keys(keyspace, server);
+        }
+    }
+}
+
+/// Moves what the top-level command propagated into the stream, wrapped
+/// in MULTI/EXEC when it is more than one command, so replicas apply it
+/// atomically (Redis's `propagatePendingCommands`).
+pub(crate) fn flush_propagation(server: &mut Server) {
+    if server.pending.is_empty() {
+        return;
+    }
+    let Some(stream) = server.propagated.as_mut() else {
+        server.pending.clear();
+        return;
+    };
+    let wrap = server.pending.len() > 1;
+    let db = server.pending[0].db;
+    if wrap {
+        stream.push(Propagated {
+            db,
+            args: OwnedArgs::from_slices([&b"MULTI"[..]]),
+        });
+    }
+    stream.append(&mut server.pending);
+    if wrap {
+        stream.push(Propagated {
+            db,
+            args: OwnedArgs::from_slices([&b"EXEC"[..]]),
+        });
     }
 }
 
@@ -390,6 +423,11 @@ pub(crate) fn propagate_expired(keyspace: &mut Keyspace, server: &mut Server) {
     if keyspace.has_events() {
         let mut nobody = ClientState::new(0, Default::default(), 0, true);
         handle_key_events(keyspace, server, &mut nobody);
+        // Each expired key is its own propagated DEL, never a transaction.
+        if let Some(stream) = server.propagated.as_mut() {
+            stream.append(&mut server.pending);
+        }
+        server.pending.clear();
     }
 }
 
@@ -401,8 +439,8 @@ pub(crate) fn handle_key_events(keyspace: &mut Keyspace, server: &mut Server, cu
             KeyEvent::Modified(db, key) => super::watch::touch(server, keyspace, current, db, &key),
             KeyEvent::Ready(db, key) => server.blocking.mark_ready(db, key),
             KeyEvent::Expired(db, key) => {
-                if let Some(stream) = server.propagated.as_mut() {
-                    stream.push(Propagated {
+                if server.propagated.is_some() {
+                    server.pending.push(Propagated {
                         db,
                         args: OwnedArgs::from_slices([&b"DEL"[..], key.as_bytes()]),
                     });

@@ -19,6 +19,8 @@ pub struct PubSub {
     channels: Dict<Vec<u64>>,
     /// Pattern → subscribers.
     patterns: Dict<Vec<u64>>,
+    /// Shard channel → subscribers (SSUBSCRIBE; one shard here).
+    shard_channels: Dict<Vec<u64>>,
 }
 
 impl PubSub {
@@ -30,6 +32,48 @@ impl PubSub {
     /// Number of patterns with subscribers (`pubsub_patterns`).
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
+    }
+
+    /// Number of shard channels with subscribers.
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard_channels.len()
+    }
+
+    /// Shard channels with at least one subscriber, matching `pattern`.
+    pub fn active_shard_channels(&self, pattern: Option<&[u8]>) -> Vec<CompactBytes> {
+        self.shard_channels
+            .iter()
+            .filter(|(channel, _)| pattern.is_none_or(|p| glob_match(p, channel, false)))
+            .map(|(channel, _)| channel.clone())
+            .collect()
+    }
+
+    /// Subscribers of shard channel `channel`.
+    pub fn shard_subscriber_count(&self, channel: &[u8]) -> usize {
+        self.shard_channels.get(channel).map_or(0, Vec::len)
+    }
+
+    /// SSUBSCRIBE to `channel`; returns whether it is new.
+    pub fn ssubscribe(&mut self, state: &mut ClientState, channel: &[u8]) -> bool {
+        if state.shard_channels.iter().any(|c| c.as_bytes() == channel) {
+            return false;
+        }
+        let (subscribers, _) = self.shard_channels.get_or_insert_with(channel, Vec::new);
+        subscribers.push(state.id);
+        state.shard_channels.push(CompactBytes::new(channel));
+        state.flags |= client_flag::PUBSUB;
+        true
+    }
+
+    /// SUNSUBSCRIBE from `channel`; returns whether it was subscribed.
+    pub fn sunsubscribe(&mut self, state: &mut ClientState, channel: &[u8]) -> bool {
+        let Some(at) = state.shard_channels.iter().position(|c| c.as_bytes() == channel) else {
+            return false;
+        };
+        state.shard_channels.remove(at);
+        remove_subscriber(&mut self.shard_channels, channel, state.id);
+        update_pubsub_flag(state);
+        true
     }
 
     /// Channels with at least one subscriber, matching `pattern` if given.
@@ -100,6 +144,9 @@ impl PubSub {
         for pattern in core::mem::take(&mut state.patterns) {
             remove_subscriber(&mut self.patterns, &pattern, state.id);
         }
+        for channel in core::mem::take(&mut state.shard_channels) {
+            remove_subscriber(&mut self.shard_channels, &channel, state.id);
+        }
         update_pubsub_flag(state);
     }
 
@@ -131,15 +178,15 @@ fn remove_subscriber(table: &mut Dict<Vec<u64>>, name: &[u8], id: u64) {
 }
 
 fn update_pubsub_flag(state: &mut ClientState) {
-    if state.subscription_count() == 0 {
+    if state.subscription_count() + state.shard_channels.len() == 0 {
         state.flags &= !client_flag::PUBSUB;
     }
 }
 
-/// Writes a `message` push.
-fn write_message(reply: &mut Reply, channel: &[u8], message: &[u8]) {
+/// Writes a `message` (or `smessage`) push.
+fn write_message(reply: &mut Reply, kind: &[u8], channel: &[u8], message: &[u8]) {
     reply.push(3);
-    reply.bulk(b"message");
+    reply.bulk(kind);
     reply.bulk(channel);
     reply.bulk(message);
 }
@@ -162,17 +209,26 @@ pub fn publish(
     current_reply: &mut Reply,
     channel: &[u8],
     message: &[u8],
+    sharded: bool,
 ) -> usize {
     let mut receivers = 0;
-    let subscribers: Vec<u64> = server.pubsub.channels.get(channel).cloned().unwrap_or_default();
+    let (table, kind): (&Dict<Vec<u64>>, &[u8]) = if sharded {
+        (&server.pubsub.shard_channels, b"smessage")
+    } else {
+        (&server.pubsub.channels, b"message")
+    };
+    let subscribers: Vec<u64> = table.get(channel).cloned().unwrap_or_default();
     for id in subscribers {
         receivers += 1;
         if id == current.id {
-            write_message(current_reply, channel, message);
+            write_message(current_reply, kind, channel, message);
         } else if let Some(client) = server.clients.by_id_mut(id) {
-            write_message(&mut client.reply, channel, message);
+            write_message(&mut client.reply, kind, channel, message);
             enforce_pubsub_limit(server, id);
         }
+    }
+    if sharded {
+        return receivers;
     }
     for (pattern, subscribers) in server.pubsub.matching_patterns(channel) {
         for id in subscribers {

@@ -4,6 +4,9 @@
 //! with Redis's message and exit code 1.
 
 mod args;
+mod rewrite;
+
+pub use rewrite::rewrite;
 
 pub use args::{parse_command_line, CommandLine, EarlyExit};
 

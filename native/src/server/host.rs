@@ -177,4 +177,17 @@ impl Host for NativeHost {
     fn monotonic_us(&self) -> u64 {
         self.clock_origin.elapsed().as_micros() as u64
     }
+
+    fn unix_time_us(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64)
+    }
+
+    fn rewrite_config(&mut self, config: &Config) -> Result<(), String> {
+        if self.config_file.is_empty() {
+            return Err("The server is running without a config file".into());
+        }
+        crate::config::rewrite(std::path::Path::new(&self.config_file), config)
+    }
 }
