@@ -199,6 +199,8 @@ pub struct Server {
     pub lastsave: i64,
     /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
+    /// The monotonic clock when the last command ended (commandstats).
+    pub(crate) clock_us: u64,
 }
 
 impl Server {
@@ -269,6 +271,7 @@ impl Engine {
                 now_ms,
                 lastsave: now_ms / 1000,
                 active_expire: true,
+                clock_us: 0,
             },
         }
     }
@@ -386,6 +389,7 @@ impl Engine {
     /// Times out blocked clients and ends pauses due at `now_ms`.
     pub fn handle_timeout(&mut self, now_ms: i64) {
         self.set_clock(now_ms);
+        self.server.clock_us = self.server.host.monotonic_us();
         blocking::handle_timeouts(self, now_ms);
         self.resume_unblocked();
     }

@@ -21,6 +21,7 @@ impl Engine {
             return;
         };
         client.state.last_interaction_ms = now_ms;
+        self.server.clock_us = self.server.host.monotonic_us();
         run_input(&mut self.keyspace, &mut self.server, &mut client);
         self.server.clients.checkin(handle, client);
         self.resume_unblocked();
@@ -332,7 +333,9 @@ pub(crate) fn call(
     }
     let mut effects = Effects::default();
     let db_before = state.db;
-    let started_us = server.host.monotonic_us();
+    // One clock read per command: a command starts when the previous one
+    // of the batch ended (`process_input` reads the clock at batch start).
+    let started_us = server.clock_us;
     server.call_depth += 1;
     {
         let mut ctx = Ctx {
@@ -347,7 +350,9 @@ pub(crate) fn call(
     state.last_command = entry.fullname.as_str();
     let blocked = state.has(client_flag::BLOCKED);
     if !blocked {
-        let usec = server.host.monotonic_us().saturating_sub(started_us);
+        let now_us = server.host.monotonic_us();
+        server.clock_us = now_us;
+        let usec = now_us.saturating_sub(started_us);
         server.stats.command_called(entry.index, reply.has_error_codes(), usec);
     }
     server.stats.record_errors(reply);

@@ -4,9 +4,10 @@
 
 use super::{now_ms, Shared};
 use socket2::{SockRef, TcpKeepalive};
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read as _};
 use std::rc::Rc;
 use std::time::Duration;
+use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use vitrine_core::config::Id;
@@ -74,6 +75,7 @@ enum Read {
 }
 
 async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, notify: Rc<Notify>) {
+    let mut scratch = vec![0u8; READ_CHUNK];
     loop {
         if flush(&shared, &stream, handle).await.is_err() {
             break;
@@ -91,7 +93,7 @@ async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, noti
                 }
             }
         }
-        match read(&shared, &stream, handle) {
+        match read(&shared, &stream, handle, &mut scratch) {
             Read::Closed => break,
             Read::Nothing => continue,
             Read::Data => {
@@ -106,25 +108,45 @@ async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, noti
 }
 
 /// Reads what is available into the engine's input buffer for `handle`.
-fn read(shared: &Shared, stream: &TcpStream, handle: ClientHandle) -> Read {
+///
+/// A read that does not fill `scratch` has drained the socket, so the
+/// socket's readiness is cleared right away (by answering `WouldBlock` to
+/// tokio's `try_io` after taking the bytes): this saves the extra `read`
+/// returning EAGAIN that would otherwise follow every request, so a
+/// request costs one read and one write, as in Redis. No wake-up is lost:
+/// new data raises a new edge-triggered event.
+fn read(shared: &Shared, stream: &TcpStream, handle: ClientHandle, scratch: &mut [u8]) -> Read {
+    let mut received = 0;
+    let result = stream.try_io(Interest::READABLE, || {
+        let n = (&*SockRef::from(stream)).read(scratch)?;
+        received = n;
+        if n > 0 && n < scratch.len() {
+            Err(ErrorKind::WouldBlock.into())
+        } else {
+            Ok(n)
+        }
+    });
+    match result {
+        Ok(0) => return Read::Closed,
+        Ok(_) => {}
+        Err(error) if error.kind() == ErrorKind::WouldBlock && received > 0 => {}
+        Err(error) if error.kind() == ErrorKind::WouldBlock => return Read::Nothing,
+        Err(error) => {
+            crate::verbose!("Reading from client: {}", crate::config::os_error(&error));
+            return Read::Closed;
+        }
+    }
     let mut engine = shared.engine.borrow_mut();
     let Some(buffer) = engine.input_buffer(handle) else {
         return Read::Closed;
     };
-    buffer.reserve(READ_CHUNK);
-    match stream.try_read_buf(buffer) {
-        Ok(0) => Read::Closed,
-        Ok(n) => {
-            shared.net.input_bytes.set(shared.net.input_bytes.get() + n as u64);
-            shared.net.reads.set(shared.net.reads.get() + 1);
-            Read::Data
-        }
-        Err(error) if error.kind() == ErrorKind::WouldBlock => Read::Nothing,
-        Err(error) => {
-            crate::verbose!("Reading from client: {}", crate::config::os_error(&error));
-            Read::Closed
-        }
-    }
+    buffer.extend_from_slice(&scratch[..received]);
+    shared
+        .net
+        .input_bytes
+        .set(shared.net.input_bytes.get() + received as u64);
+    shared.net.reads.set(shared.net.reads.get() + 1);
+    Read::Data
 }
 
 /// Writes the engine's pending output for `handle` until it is all sent.

@@ -57,12 +57,17 @@ pub fn redis_available() -> bool {
 }
 
 impl Server {
-    /// Starts a server of `kind` with extra `--directive value` arguments.
+    /// Starts a server of `kind` without persistence, with extra
+    /// `--directive value` arguments.
     pub fn start(kind: Kind, extra: &[&str]) -> Server {
-        Self::start_with(kind, None, extra)
+        let mut args = vec!["--save", "", "--appendonly", "no"];
+        args.extend_from_slice(extra);
+        Self::start_with(kind, None, &args)
     }
 
-    /// Starts a server with a config file and extra arguments.
+    /// Starts a server with a config file and extra arguments; only what
+    /// cannot work on a test machine is overridden (port, bind, dir,
+    /// logfile, daemonize).
     pub fn start_with(kind: Kind, config: Option<&Path>, extra: &[&str]) -> Server {
         let port = free_port();
         let dir = scratch_dir(match kind {
@@ -90,10 +95,6 @@ impl Server {
             "--logfile",
             &log_text,
             "--daemonize",
-            "no",
-            "--save",
-            "",
-            "--appendonly",
             "no",
         ]);
         command.args(extra);
