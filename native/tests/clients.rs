@@ -14,7 +14,11 @@ fn redis_crate_client_works() {
     let server = Server::start(Kind::Vitrine, &[]);
     let client = redis::Client::open(format!("redis://127.0.0.1:{}/", server.port)).expect("client");
     let mut conn = client.get_connection().expect("connect");
-    let _: () = redis::cmd("SET").arg("greeting").arg("hello").query(&mut conn).expect("set");
+    let _: () = redis::cmd("SET")
+        .arg("greeting")
+        .arg("hello")
+        .query(&mut conn)
+        .expect("set");
     let value: String = redis::cmd("GET").arg("greeting").query(&mut conn).expect("get");
     assert_eq!(value, "hello");
     let counter: i64 = redis::cmd("INCRBY").arg("n").arg(41).query(&mut conn).expect("incrby");
@@ -45,7 +49,11 @@ fn redis_crate_client_works() {
     let mut subscriber = client.get_connection().expect("connect");
     let mut pubsub = subscriber.as_pubsub();
     pubsub.subscribe("news").expect("subscribe");
-    let receivers: i64 = redis::cmd("PUBLISH").arg("news").arg("flash").query(&mut conn).expect("publish");
+    let receivers: i64 = redis::cmd("PUBLISH")
+        .arg("news")
+        .arg("flash")
+        .query(&mut conn)
+        .expect("publish");
     assert_eq!(receivers, 1);
     pubsub.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     let message = pubsub.get_message().expect("message");
@@ -83,7 +91,14 @@ fn redis_cli_commands_and_pipe_mass_insertion() {
     for i in 0..100_000 {
         let key = format!("key:{i}");
         let value = format!("value:{i}");
-        input.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n", key.len(), value.len()).as_bytes());
+        input.extend_from_slice(
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
+                key.len(),
+                value.len()
+            )
+            .as_bytes(),
+        );
     }
     let report = redis_cli(server.port, &["--pipe"], Some(&input));
     assert!(report.contains("errors: 0, replies: 100000"), "{report}");
@@ -127,7 +142,13 @@ fn requirepass_gates_commands_like_redis() {
                 conn.cmd(&["GET", "k"]),
             ];
             let mut other = server.connect();
-            replies.push(other.cmd(&["HELLO", "2", "AUTH", "default", "secret"]).len().to_string().into_bytes());
+            replies.push(
+                other
+                    .cmd(&["HELLO", "2", "AUTH", "default", "secret"])
+                    .len()
+                    .to_string()
+                    .into_bytes(),
+            );
             replies.push(other.cmd(&["SET", "k", "v"]));
             // Unauthenticated clients may not send big requests.
             let mut big = server.connect();
@@ -154,4 +175,34 @@ fn query_buffer_limit_closes_only_the_offending_client() {
         assert!(bad.is_closed(Duration::from_secs(5)), "{kind:?} kept the client");
         assert_eq!(good.cmd(&["PING"]), b"+PONG\r\n", "{kind:?}");
     }
+}
+
+#[test]
+fn random_bytes_never_take_the_server_down() {
+    let server = Server::start(Kind::Vitrine, &[]);
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let fragments: [&[u8]; 8] = [b"*", b"$", b"\r\n", b"-1", b"99999999999", b"SET", b"\"", b"PING"];
+    for _ in 0..200 {
+        let mut conn = server.connect();
+        let mut bytes = Vec::new();
+        for _ in 0..(next() % 64) {
+            if next() % 2 == 0 {
+                bytes.extend_from_slice(fragments[(next() % 8) as usize]);
+            } else {
+                bytes.push(next() as u8);
+            }
+        }
+        conn.send_raw(&bytes);
+        // Whatever comes back, if anything, must be whole replies.
+        let _ = conn.try_read_reply(Duration::from_millis(5));
+    }
+    let mut fresh = server.connect();
+    assert_eq!(fresh.cmd(&["PING"]), b"+PONG\r\n");
+    assert!(!server.log().contains("panicked"));
 }

@@ -28,6 +28,9 @@ pub mod pubsub;
 pub mod stats;
 pub mod watch;
 
+#[cfg(test)]
+mod tests;
+
 use crate::cmd::table::CommandTable;
 use crate::config::{Config, Id};
 use crate::keyspace::Keyspace;

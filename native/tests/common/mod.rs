@@ -98,7 +98,8 @@ impl Server {
             "no",
         ]);
         command.args(extra);
-        command.stdout(Stdio::null()).stderr(Stdio::piped());
+        let stderr = std::fs::File::create(dir.join("stderr.log")).expect("stderr file");
+        command.stdout(Stdio::null()).stderr(stderr);
         let child = command.spawn().expect("spawn server");
         let server = Server { port, kind, child, dir };
         server.wait_ready();
@@ -129,9 +130,11 @@ impl Server {
         );
     }
 
-    /// The server's log so far.
+    /// The server's log so far, followed by anything it wrote to stderr
+    /// (a panic would show there).
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+        log + &std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
     }
 
     /// A new raw connection.
