@@ -30,7 +30,9 @@ fn normalized_command_info(bytes: &[u8]) -> String {
 
 fn bulk_text(frame: &Frame) -> String {
     match frame {
-        Frame::Bulk(bytes) | Frame::Simple(bytes) | Frame::Verbatim(_, bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Frame::Bulk(bytes) | Frame::Simple(bytes) | Frame::Verbatim(_, bytes) => {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
         other => format!("{other:?}"),
     }
 }
@@ -57,7 +59,10 @@ fn info_has_redis_sections_and_fields_in_order() {
     let theirs = info_fields(&mut redis.connect());
     let missing: Vec<&String> = theirs.iter().filter(|f| !ours.contains(f)).collect();
     let extra: Vec<&String> = ours.iter().filter(|f| !theirs.contains(f)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
     assert_eq!(ours, theirs, "same fields, different order");
 }
 
@@ -97,5 +102,10 @@ fn command_info_matches_for_every_implemented_command() {
             differ.push(format!("{name}\n  redis:   {theirs_info}\n  vitrine: {ours_info}"));
         }
     }
-    assert!(differ.is_empty(), "{} commands differ:\n{}", differ.len(), differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "{} commands differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
 }

@@ -221,3 +221,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pause_holds_a_client_that_was_paused_before() {
+    let (mut engine, first) = engine_with_client();
+    let local = ConnInfo {
+        is_local: true,
+        ..ConnInfo::default()
+    };
+    let second = engine.connect(local, 1_700_000_000_000).expect("second client");
+    assert_eq!(roundtrip(&mut engine, first, b"CLIENT PAUSE 300 WRITE\r\n"), b"+OK\r\n");
+    assert_eq!(roundtrip(&mut engine, second, b"SET k v\r\n"), b"");
+    assert_eq!(roundtrip(&mut engine, first, b"CLIENT UNPAUSE\r\n"), b"+OK\r\n");
+    assert_eq!(engine.output(second), b"+OK\r\n");
+    engine.consume_output(second, 5);
+    assert_eq!(roundtrip(&mut engine, first, b"CLIENT PAUSE 100\r\n"), b"+OK\r\n");
+    assert_eq!(roundtrip(&mut engine, second, b"PING\r\n"), b"");
+}
