@@ -206,3 +206,43 @@ fn random_bytes_never_take_the_server_down() {
     assert_eq!(fresh.cmd(&["PING"]), b"+PONG\r\n");
     assert!(!server.log().contains("panicked"));
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout_like_redis() {
+    for kind in [Kind::Redis, Kind::Vitrine] {
+        let server = Server::start(kind, &["--timeout", "1"]);
+        let mut idle = server.connect();
+        let mut subscriber = server.connect();
+        assert_eq!(idle.cmd(&["PING"]), b"+PONG\r\n");
+        subscriber.cmd(&["SUBSCRIBE", "ch"]);
+        assert!(idle.is_closed(Duration::from_secs(4)), "{kind:?} kept an idle client");
+        // Subscribed clients are never closed for idleness.
+        let mut publisher = server.connect();
+        assert_eq!(publisher.cmd(&["PUBLISH", "ch", "still here"]), b":1\r\n", "{kind:?}");
+    }
+}
+
+#[test]
+fn slow_subscribers_are_cut_off_at_the_pubsub_output_limit() {
+    for kind in [Kind::Redis, Kind::Vitrine] {
+        let server = Server::start(kind, &["--client-output-buffer-limit", "pubsub 256kb 128kb 60"]);
+        let mut subscriber = server.connect();
+        assert!(!subscriber.cmd(&["SUBSCRIBE", "firehose"]).is_empty());
+        // The subscriber never reads; the publisher fills its buffer.
+        let mut publisher = server.connect();
+        let message = "x".repeat(64 * 1024);
+        // Kernel socket buffers absorb a few megabytes first.
+        let mut published = 0;
+        while publisher.cmd(&["PUBLISH", "firehose", &message]) == b":1\r\n" {
+            published += 1;
+            assert!(published < 4000, "{kind:?}: subscriber never cut off");
+        }
+        assert!(
+            server
+                .log()
+                .contains("scheduled to be closed ASAP for overcoming of output buffer limits"),
+            "{kind:?}"
+        );
+        assert_eq!(publisher.cmd(&["PING"]), b"+PONG\r\n");
+    }
+}

@@ -238,3 +238,18 @@ fn pause_holds_a_client_that_was_paused_before() {
     assert_eq!(roundtrip(&mut engine, first, b"CLIENT PAUSE 100\r\n"), b"+OK\r\n");
     assert_eq!(roundtrip(&mut engine, second, b"PING\r\n"), b"");
 }
+
+#[test]
+fn protected_mode_refuses_remote_clients_without_a_password() {
+    let mut engine = Engine::new(Config::new(), [1; 32], Box::new(TestHost), 0);
+    let remote = ConnInfo {
+        addr: "10.0.0.2:5000".into(),
+        ..ConnInfo::default()
+    };
+    let refusal = engine.connect(remote.clone(), 0).expect_err("refused");
+    assert!(refusal.starts_with(b"-DENIED Redis is running in protected mode"));
+    let mut config = Config::new();
+    config.apply_line(&[b"protected-mode", b"no"]).expect("config");
+    let mut open = Engine::new(config, [1; 32], Box::new(TestHost), 0);
+    assert!(open.connect(remote, 0).is_ok());
+}

@@ -77,7 +77,7 @@ enum Read {
 async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, notify: Rc<Notify>) {
     let mut scratch = vec![0u8; READ_CHUNK];
     loop {
-        if flush(&shared, &stream, handle).await.is_err() {
+        if flush(&shared, &stream, handle, &notify).await.is_err() {
             break;
         }
         match shared.engine.borrow().close_state(handle) {
@@ -149,9 +149,14 @@ fn read(shared: &Shared, stream: &TcpStream, handle: ClientHandle, scratch: &mut
     Read::Data
 }
 
-/// Writes the engine's pending output for `handle` until it is all sent.
-async fn flush(shared: &Shared, stream: &TcpStream, handle: ClientHandle) -> std::io::Result<()> {
+/// Writes the engine's pending output for `handle` until it is all sent,
+/// or until the engine wants the connection closed at once (a slow reader
+/// over its output limit must not keep the task waiting on the socket).
+async fn flush(shared: &Shared, stream: &TcpStream, handle: ClientHandle, notify: &Notify) -> std::io::Result<()> {
     loop {
+        if shared.engine.borrow().close_state(handle) == CloseState::Now {
+            return Err(ErrorKind::ConnectionAborted.into());
+        }
         let written = {
             let mut engine = shared.engine.borrow_mut();
             let output = engine.output(handle);
@@ -172,7 +177,12 @@ async fn flush(shared: &Shared, stream: &TcpStream, handle: ClientHandle) -> std
                 shared.net.output_bytes.set(shared.net.output_bytes.get() + n as u64);
                 shared.net.writes.set(shared.net.writes.get() + 1);
             }
-            None => stream.writable().await?,
+            None => {
+                tokio::select! {
+                    ready = stream.writable() => ready?,
+                    _ = notify.notified() => {}
+                }
+            }
         }
     }
 }
