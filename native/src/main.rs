@@ -3,6 +3,7 @@
 
 mod config;
 mod daemon;
+mod limits;
 mod log;
 mod server;
 
@@ -103,6 +104,16 @@ fn main() {
     };
     if let Some(path) = &pidfile {
         daemon::write_pidfile(path);
+    }
+    let mut loaded = loaded;
+    let maxclients = loaded.config.int(Id::Maxclients) as u64;
+    let fitting = limits::adjust_open_files_limit(maxclients);
+    if fitting != maxclients {
+        let _ = loaded.config.set(
+            Id::Maxclients,
+            &[fitting.to_string().as_bytes()],
+            vitrine_core::config::Source::Startup,
+        );
     }
     notice!("Server initialized");
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
