@@ -12,6 +12,9 @@ use alloc::vec::Vec;
 #[derive(Debug, Default)]
 pub struct Reply {
     buf: Vec<u8>,
+    /// Bytes at the front of `buf` already sent: consuming a big reply in
+    /// many small writes must not move the rest each time.
+    sent: usize,
     resp3: bool,
     /// Error codes (`ERR`, `WRONGTYPE`, …) written since the engine last
     /// collected them for `INFO errorstats`.
@@ -69,19 +72,19 @@ impl Reply {
     /// The bytes not yet sent.
     #[inline]
     pub fn bytes(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.sent..]
     }
 
     /// Number of pending bytes.
     #[inline]
     pub fn len(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.sent
     }
 
     /// Whether nothing is pending.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.len() == 0
     }
 
     /// Bytes reserved by the buffer.
@@ -89,22 +92,26 @@ impl Reply {
         self.buf.capacity()
     }
 
-    /// Drops the first `n` bytes, once the host has sent them.
+    /// Drops the first `n` pending bytes, once the host has sent them.
     pub fn consume(&mut self, n: usize) {
-        if n >= self.buf.len() {
+        self.sent = (self.sent + n).min(self.buf.len());
+        if self.sent == self.buf.len() {
             self.buf.clear();
+            self.sent = 0;
             // Give back the memory of a huge reply once it is gone.
             if self.buf.capacity() > 1024 * 1024 {
                 self.buf = Vec::new();
             }
-        } else {
-            self.buf.drain(..n);
+        } else if self.sent > 64 * 1024 && self.sent > self.buf.len() / 2 {
+            // Compact now and then, so the move is amortized.
+            self.buf.drain(..self.sent);
+            self.sent = 0;
         }
     }
 
-    /// Truncates to `len` bytes (discarding a partial reply).
+    /// Truncates to `len` pending bytes (discarding a partial reply).
     pub fn truncate(&mut self, len: usize) {
-        self.buf.truncate(len);
+        self.buf.truncate(self.sent + len);
     }
 
     /// Takes the error codes written since the last call.
@@ -333,6 +340,24 @@ mod tests {
         }
         assert_eq!(two.bytes(), b"$-1\r\n*2\r\n:1\r\n$3\r\n1.5\r\n*1\r\n:7\r\n");
         assert_eq!(three.bytes(), b"_\r\n%1\r\n#t\r\n,1.5\r\n~1\r\n:7\r\n");
+    }
+
+    #[test]
+    fn partial_consumption_keeps_the_rest_in_order() {
+        let mut reply = Reply::new();
+        let big = alloc::vec![b'x'; 200_000];
+        reply.bulk(&big);
+        let total = reply.len();
+        let mut seen = Vec::new();
+        while !reply.is_empty() {
+            let n = reply.len().min(7_000);
+            seen.extend_from_slice(&reply.bytes()[..n]);
+            reply.consume(n);
+        }
+        assert_eq!(seen.len(), total);
+        assert!(seen.starts_with(b"$200000\r\nxxx"));
+        reply.ok();
+        assert_eq!(reply.bytes(), b"+OK\r\n");
     }
 
     #[test]
