@@ -239,6 +239,9 @@ impl ScoreWriter {
     fn write(&mut self, reply: &mut Reply, score: f64) {
         if reply.is_resp3() {
             reply.double(score);
+        } else if score != 0.0 && score.abs() < 1e17 && (score as i64) as f64 == score {
+            // Whole numbers below 10^17 print as plain integers in %.17g.
+            reply.bulk(itoa::Buffer::new().format(score as i64).as_bytes());
         } else {
             self.digits.clear();
             write_double(&mut self.digits, score);
@@ -2017,6 +2020,55 @@ mod tests {
     }
 
     #[test]
+    fn plain_sets_are_inputs_scored_one() {
+        let mut engine = engine();
+        let client = connect(&mut engine);
+        send(&mut engine, client, "ZADD zs 5 a 7 1 10 z");
+        let mut integers = Set::default();
+        let mut words = Set::default();
+        for member in ["1", "2", "3"] {
+            integers.insert(member.as_bytes(), 512);
+        }
+        for member in ["a", "b"] {
+            words.insert(member.as_bytes(), 512);
+        }
+        let mut db = engine.keyspace.db(0);
+        db.add(b"iset", Value::Set(Box::new(integers)));
+        db.add(b"tset", Value::Set(Box::new(words)));
+        assert_eq!(
+            send(&mut engine, client, "ZUNION 3 zs iset tset WITHSCORES"),
+            b"*12\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n1\r\n\
+              $1\r\na\r\n$1\r\n6\r\n$1\r\n1\r\n$1\r\n8\r\n$1\r\nz\r\n$2\r\n10\r\n"
+        );
+        assert_eq!(
+            send(&mut engine, client, "ZINTER 2 zs tset WEIGHTS 2 3 WITHSCORES"),
+            b"*2\r\n$1\r\na\r\n$2\r\n13\r\n"
+        );
+        assert_eq!(
+            send(&mut engine, client, "ZDIFF 2 tset zs WITHSCORES"),
+            b"*2\r\n$1\r\nb\r\n$1\r\n1\r\n"
+        );
+        assert_eq!(send(&mut engine, client, "ZINTERCARD 2 iset zs"), b":1\r\n");
+        assert_eq!(send(&mut engine, client, "ZINTERSTORE out 2 iset iset"), b":3\r\n");
+        assert_eq!(
+            send(&mut engine, client, "ZRANGE out 0 -1 WITHSCORES"),
+            b"*6\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n2\r\n"
+        );
+        // Sets are inputs only.
+        assert_eq!(
+            send(&mut engine, client, "ZRANGE tset 0 -1"),
+            errors_line(errors::WRONG_TYPE)
+        );
+    }
+
+    fn errors_line(message: &[u8]) -> Vec<u8> {
+        let mut line = b"-".to_vec();
+        line.extend_from_slice(message);
+        line.extend_from_slice(b"\r\n");
+        line
+    }
+
+    #[test]
     fn range_bounds_parse_like_strtod() {
         assert_eq!(parse_range_number(b""), Some(0.0));
         assert_eq!(parse_range_number(b"  1.5"), Some(1.5));
@@ -2037,6 +2089,32 @@ mod tests {
         assert_eq!(parse_scan_cursor(b""), Some(0));
         assert_eq!(parse_scan_cursor(b" 1"), None);
         assert_eq!(parse_scan_cursor(b"18446744073709551616"), None);
+    }
+
+    #[test]
+    fn integer_fast_path_prints_like_g17() {
+        let mut writer = ScoreWriter::new();
+        for value in [
+            1.0,
+            -1.0,
+            42.0,
+            -0.0,
+            0.0,
+            1e16,
+            72057594037927936.0,
+            99999999999999984.0,
+            1e17,
+            -1e17,
+            123456789012345678.0,
+            0.5,
+            f64::INFINITY,
+        ] {
+            let mut reply = Reply::new();
+            writer.write(&mut reply, value);
+            let mut expected = Reply::new();
+            expected.bulk(&crate::util::number::double_to_vec(value));
+            assert_eq!(reply.bytes(), expected.bytes(), "{value}");
+        }
     }
 
     #[test]

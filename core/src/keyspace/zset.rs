@@ -1151,6 +1151,57 @@ mod tests {
     }
 
     #[test]
+    fn both_encodings_answer_alike() {
+        let mut rng = crate::util::rng::Rng::new([9; 32]);
+        let mut small = ZSet::default();
+        let mut big = ZSet::default();
+        let roomy = limits(usize::MAX, usize::MAX);
+        let none = limits(0, 0);
+        for _ in 0..6000 {
+            let m = member(rng.below(700) as usize);
+            let score = rng.below(30) as f64 - 10.0;
+            match rng.below(5) {
+                0 => {
+                    assert_eq!(small.remove(&m), big.remove(&m));
+                }
+                1 => {
+                    let max = rng.below(2) == 1;
+                    assert_eq!(small.pop(max), big.pop(max));
+                }
+                _ => {
+                    assert_eq!(small.set_score(&m, score, &roomy), big.set_score(&m, score, &none));
+                }
+            }
+        }
+        assert_eq!(small.encoding_name(), "listpack");
+        assert_eq!(big.encoding_name(), "skiplist");
+        assert!(small.iter().eq(big.iter()));
+        assert!(small.iter().rev().eq(big.iter().rev()));
+        for rank in 0..small.len() {
+            let (_, m) = small.get(rank).unwrap();
+            assert_eq!(big.rank(m), Some(rank));
+            assert_eq!(small.score(m), big.score(m));
+        }
+        for low in -12..20 {
+            for high in [low, low + 1, low + 7] {
+                for (min_exclusive, max_exclusive) in [(false, false), (true, false), (false, true)] {
+                    let range = ScoreRange {
+                        min: low as f64,
+                        max: high as f64,
+                        min_exclusive,
+                        max_exclusive,
+                    };
+                    assert_eq!(small.first_in_range(&range), big.first_in_range(&range));
+                    assert_eq!(small.last_in_range(&range), big.last_in_range(&range));
+                }
+            }
+        }
+        let len = small.len();
+        assert_eq!(small.remove_range(len / 4, len / 2), big.remove_range(len / 4, len / 2));
+        assert!(small.iter().eq(big.iter()));
+    }
+
+    #[test]
     fn lex_range_emptiness_follows_sdscmplex() {
         let range = |min, max| LexRange { min, max };
         assert!(range(LexBound::Min, LexBound::Min).is_empty());
