@@ -1354,10 +1354,7 @@ fn zpop_generic<'k>(
         }
     }
     let mut scores = ScoreWriter::new();
-    for _ in 0..popped {
-        let Some((score, member)) = zset.pop(max) else {
-            break;
-        };
+    for (score, member) in zset.pop_many(max, popped) {
         if shape.nested {
             reply.array(2);
         }

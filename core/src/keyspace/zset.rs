@@ -919,6 +919,34 @@ impl ZSet {
         }
     }
 
+    /// Removes and returns up to `count` of the lowest (or, with `max`, the
+    /// highest) entries, in the order they are popped: lowest first, or
+    /// highest first. One range removal, not `count` single ones.
+    pub fn pop_many(&mut self, max: bool, count: usize) -> Vec<ScoredMember> {
+        let len = self.len();
+        let count = count.min(len);
+        if count == 0 {
+            return Vec::new();
+        }
+        let (start, end) = if max { (len - count, len - 1) } else { (0, count - 1) };
+        let mut popped = match self {
+            ZSet::Listpack(entries) => entries.drain(start..=end).collect(),
+            ZSet::Skiplist { scores, index } => {
+                let mut popped = Vec::with_capacity(count);
+                index.remove_range(start, end, |entry| {
+                    scores.remove(&entry.1);
+                    popped.push(entry);
+                });
+                scores.shrink_if_needed();
+                popped
+            }
+        };
+        if max {
+            popped.reverse();
+        }
+        popped
+    }
+
     /// One step of a SCAN over a skiplist's members (see [`Dict::scan`]);
     /// a listpack is returned whole by ZSCAN and never gets here.
     pub fn scan(&self, cursor: u64, mut emit: impl FnMut(&CompactBytes, f64)) -> u64 {
@@ -1143,6 +1171,11 @@ mod tests {
                 zset.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
                 ["a", "d", "e"].map(CompactBytes::from)
             );
+            let mut copy = zset.clone();
+            let popped: Vec<_> = copy.pop_many(true, 2).into_iter().map(|e| e.1).collect();
+            assert_eq!(popped, ["e", "d"].map(CompactBytes::from));
+            assert_eq!(copy.pop_many(false, 9).len(), 1);
+            assert!(copy.is_empty());
             assert_eq!(zset.pop(true).map(|e| e.1), Some(CompactBytes::from("e")));
             assert_eq!(zset.pop(false).map(|e| e.1), Some(CompactBytes::from("a")));
             assert_eq!(zset.score(b"d"), Some(3.0));
