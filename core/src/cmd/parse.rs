@@ -2,7 +2,7 @@
 
 use super::errors;
 use crate::resp::reply::Reply;
-use crate::util::number::{parse_f64, parse_i64};
+use crate::util::number::{parse_f64, parse_i64, LongDouble};
 
 /// An i64 argument (`getLongLongFromObjectOrReply`); replies the error.
 pub fn integer(arg: &[u8], reply: &mut Reply) -> Option<i64> {
@@ -60,35 +60,9 @@ pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
-/// A blocking timeout in seconds (float allowed), as an absolute deadline
-/// in ms (0 = wait forever) (`getTimeoutFromObjectOrReply`).
-pub fn timeout_deadline(arg: &[u8], now_ms: i64, reply: &mut Reply) -> Option<i64> {
-    let seconds = match parse_f64(arg).filter(|s| s.is_finite()) {
-        Some(s) => s,
-        None => {
-            reply.error(errors::TIMEOUT_NOT_FLOAT);
-            return None;
-        }
-    };
-    if seconds < 0.0 {
-        reply.error(errors::TIMEOUT_NEGATIVE);
-        return None;
-    }
-    // Redis rounds up to whole milliseconds; a deadline past the clock's
-    // range is as good as forever.
-    let ms = ceil(seconds * 1000.0);
-    let ms = if ms >= (i64::MAX - now_ms) as f64 {
-        i64::MAX - now_ms
-    } else {
-        ms as i64
-    };
-    Some(if ms > 0 { now_ms + ms } else { 0 })
-}
-
-/// `ceil` for the non-negative finite values timeouts use (`core` has no
-/// float rounding without `std`).
+/// `ceil` for finite values (`core` has no float rounding without `std`).
 fn ceil(x: f64) -> f64 {
-    if x >= 9.007_199_254_740_992e15 {
+    if x.abs() >= 4_503_599_627_370_496.0 {
         return x;
     }
     let truncated = x as i64 as f64;
@@ -97,4 +71,40 @@ fn ceil(x: f64) -> f64 {
     } else {
         truncated
     }
+}
+
+/// A blocking timeout in seconds as an absolute deadline in ms, 0 meaning
+/// forever (`getTimeoutFromObjectOrReply`). Redis reads a long double and
+/// converts `ceil(seconds * 1000)` to a C `long long`: infinity, or any
+/// value past 2^63 ms, converts to a negative number, hence "timeout is
+/// negative" rather than "not a float" for `inf`.
+pub fn timeout_deadline(arg: &[u8], now_ms: i64, reply: &mut Reply) -> Option<i64> {
+    if LongDouble::parse(arg).is_none() {
+        reply.error(errors::TIMEOUT_NOT_FLOAT);
+        return None;
+    }
+    // Valid as a long double; as a double it may overflow (to ±inf here)
+    // or underflow (to a tiny value of the right sign).
+    let seconds = match parse_f64(arg) {
+        Some(seconds) => seconds,
+        None => match core::str::from_utf8(arg).ok().and_then(|t| t.parse::<f64>().ok()) {
+            Some(0.0) => {
+                if arg.first() == Some(&b'-') {
+                    0.0
+                } else {
+                    f64::MIN_POSITIVE
+                }
+            }
+            Some(value) => value,
+            None => f64::INFINITY,
+        },
+    };
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    let ms = seconds * 1000.0;
+    if !(ms > -TWO_POW_63 && ms < TWO_POW_63) || ceil(ms) < 0.0 {
+        reply.error(errors::TIMEOUT_NEGATIVE);
+        return None;
+    }
+    let ms = ceil(ms) as i64;
+    Some(if ms > 0 { now_ms.saturating_add(ms) } else { 0 })
 }

@@ -22,7 +22,7 @@ use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
 use crate::util::glob::glob_match;
-use crate::util::number::{parse_f64, write_double, LongDouble};
+use crate::util::number::{parse_f64, write_double};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
@@ -1463,59 +1463,10 @@ fn blocking_pop(
     block_on_keys(ctx.client, waiting, deadline_ms);
 }
 
-/// `ceil` for finite values (`core` has no float rounding without `std`).
-fn ceil(x: f64) -> f64 {
-    if x.abs() >= 4_503_599_627_370_496.0 {
-        return x;
-    }
-    let truncated = x as i64 as f64;
-    if truncated < x {
-        truncated + 1.0
-    } else {
-        truncated
-    }
-}
-
-/// A blocking timeout in seconds as an absolute deadline in ms, 0 meaning
-/// forever (`getTimeoutFromObjectOrReply`). Redis reads a long double and
-/// converts `ceil(seconds * 1000)` to a C `long long`: infinity, or any
-/// value past 2^63 ms, converts to a negative number, hence "timeout is
-/// negative" rather than "not a float" for `inf`.
-fn pop_timeout(arg: &[u8], now_ms: i64, reply: &mut Reply) -> Option<i64> {
-    if LongDouble::parse(arg).is_none() {
-        reply.error(errors::TIMEOUT_NOT_FLOAT);
-        return None;
-    }
-    // Valid as a long double; as a double it may overflow (to ±inf here)
-    // or underflow (to a tiny value of the right sign).
-    let seconds = match parse_f64(arg) {
-        Some(seconds) => seconds,
-        None => match core::str::from_utf8(arg).ok().and_then(|t| t.parse::<f64>().ok()) {
-            Some(0.0) => {
-                if arg.first() == Some(&b'-') {
-                    0.0
-                } else {
-                    f64::MIN_POSITIVE
-                }
-            }
-            Some(value) => value,
-            None => f64::INFINITY,
-        },
-    };
-    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
-    let ms = seconds * 1000.0;
-    if !(ms > -TWO_POW_63 && ms < TWO_POW_63) || ceil(ms) < 0.0 {
-        reply.error(errors::TIMEOUT_NEGATIVE);
-        return None;
-    }
-    let ms = ceil(ms) as i64;
-    Some(if ms > 0 { now_ms.saturating_add(ms) } else { 0 })
-}
-
 /// BZPOPMIN and BZPOPMAX.
 fn bzpop_command(ctx: &mut Ctx<'_>, args: Args<'_>, max: bool, reply: &mut Reply) {
     let now = ctx.now_ms();
-    let Some(deadline) = pop_timeout(args.get(args.len() - 1), now, reply) else {
+    let Some(deadline) = parse::timeout_deadline(args.get(args.len() - 1), now, reply) else {
         return;
     };
     let shape = PopReply {
@@ -1591,7 +1542,7 @@ fn zmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, numkeys_at: usize, blocking:
     let keys = numkeys_at + 1..where_at;
     if blocking {
         let now = ctx.now_ms();
-        let Some(deadline) = pop_timeout(args.get(1), now, reply) else {
+        let Some(deadline) = parse::timeout_deadline(args.get(1), now, reply) else {
             return;
         };
         blocking_pop(ctx, args, keys, max, count, shape, deadline, reply);
