@@ -13,14 +13,10 @@ pub fn integer(arg: &[u8], reply: &mut Reply) -> Option<i64> {
     value
 }
 
-/// A non-negative i64 argument, with Redis's "must be positive" error.
+/// A non-negative integer (`getPositiveLongFromObjectOrReply` without a
+/// message): anything else, not-a-number included, gets "must be positive".
 pub fn positive_integer(arg: &[u8], reply: &mut Reply) -> Option<i64> {
-    let value = integer(arg, reply)?;
-    if value < 0 {
-        reply.error(errors::MUST_BE_POSITIVE);
-        return None;
-    }
-    Some(value)
+    integer_in_range(arg, 0, i64::MAX, Some(errors::MUST_BE_POSITIVE), reply)
 }
 
 /// An i64 in `min..=max` (`getRangeLongFromObjectOrReply`); `message`
