@@ -285,5 +285,7 @@ case_files!(
     server,
     transactions,
     pubsub,
-    client
+    client,
+    db,
+    sort
 );

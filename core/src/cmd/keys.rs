@@ -2,10 +2,11 @@
 //! type, expiry and TTLs, renames, copies, iteration, OBJECT, SORT.
 //! Semantics as Redis 7.0's `db.c`, `expire.c`, `object.c`, `sort.c`.
 
+use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::Ctx;
-use crate::keyspace::ExpiryMode;
+use crate::keyspace::{ExpiryMode, NO_EXPIRY};
 use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
 
@@ -79,6 +80,26 @@ pub static COMMANDS: &[Command] = &[
         .acl(K)
         .keys(EXPIRE_KEYS)
         .doc("2.2.0", "O(1)", "Removes the expiration time of a key."),
+    Command::new("rename", 3, WRITE, G, rename)
+        .acl(K)
+        .keys(&[KeySpec::one(1, RW | ACCESS | DELETE), KeySpec::one(2, OW | UPDATE)])
+        .doc("1.0.0", "O(1)", "Renames a key and overwrites the destination."),
+    Command::new("renamenx", 3, WRITE | FAST, G, renamenx)
+        .acl(K)
+        .keys(&[KeySpec::one(1, RW | ACCESS | DELETE), KeySpec::one(2, OW | INSERT)])
+        .doc("1.0.0", "O(1)", "Renames a key only when the target key name doesn't exist."),
+    Command::new("copy", -3, WRITE | DENYOOM, G, copy)
+        .acl(K)
+        .keys(&[KeySpec::one(1, RO | ACCESS), KeySpec::one(2, OW | UPDATE)])
+        .doc(
+            "6.2.0",
+            "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+            "Copies the value of a key to a new key.",
+        ),
+    Command::new("move", 3, WRITE | FAST, G, move_)
+        .acl(K)
+        .keys(&[KeySpec::one(1, RW | ACCESS | UPDATE)])
+        .doc("1.0.0", "O(1)", "Moves a key to another database."),
 ];
 
 /// Whether an absolute deadline has passed so the key must be deleted now
@@ -272,4 +293,115 @@ fn persist(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     } else {
         reply.integer(0);
     }
+}
+
+/// RENAME and RENAMENX (`renameGenericCommand`): the value moves with its
+/// expiry and access field.
+fn rename_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool, reply: &mut Reply) {
+    let (from, to) = (args.get(1), args.get(2));
+    let mut db = ctx.db();
+    if db.get_mut(from).is_none() {
+        return reply.error(errors::NO_SUCH_KEY);
+    }
+    if from == to {
+        return if nx { reply.integer(0) } else { reply.ok() };
+    }
+    if db.get_mut(to).is_some() {
+        if nx {
+            return reply.integer(0);
+        }
+        db.delete(to);
+    }
+    if let Some(entry) = db.remove(from) {
+        db.add_entry(to, entry);
+    }
+    ctx.dirty(1);
+    if nx {
+        reply.integer(1)
+    } else {
+        reply.ok()
+    }
+}
+
+/// `RENAME key newkey`
+fn rename(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    rename_generic(ctx, args, false, reply);
+}
+
+/// `RENAMENX key newkey`
+fn renamenx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    rename_generic(ctx, args, true, reply);
+}
+
+/// A database number argument (`getIntFromObjectOrReply` + `selectDb`).
+fn parse_db_index(ctx: &Ctx<'_>, arg: &[u8], reply: &mut Reply) -> Option<usize> {
+    let index = parse::integer_in_range(arg, i32::MIN as i64, i32::MAX as i64, None, reply)?;
+    if index < 0 || index as usize >= ctx.keyspace.db_count() {
+        reply.error(errors::DB_INDEX_OUT_OF_RANGE);
+        return None;
+    }
+    Some(index as usize)
+}
+
+/// `COPY source destination [DB destination-db] [REPLACE]`: a deep copy
+/// in the same encoding, with the source's expiry.
+fn copy(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let mut replace = false;
+    let mut target_db = ctx.client.db;
+    let mut j = 3;
+    while j < args.len() {
+        if is(args.get(j), "replace") {
+            replace = true;
+        } else if is(args.get(j), "db") && j + 1 < args.len() {
+            let Some(index) = parse_db_index(ctx, args.get(j + 1), reply) else {
+                return;
+            };
+            target_db = index;
+            j += 1;
+        } else {
+            return reply.error(errors::SYNTAX);
+        }
+        j += 1;
+    }
+    let (from, to) = (args.get(1), args.get(2));
+    if target_db == ctx.client.db && from == to {
+        return reply.error(errors::SAME_OBJECT);
+    }
+    let mut db = ctx.db();
+    let Some(source) = db.get(from) else {
+        return reply.integer(0);
+    };
+    let (value, expire_at) = (source.value.duplicate(), source.expire_at);
+    let mut target = ctx.keyspace.db(target_db);
+    if target.get_mut(to).is_some() {
+        if !replace {
+            return reply.integer(0);
+        }
+        target.delete(to);
+    }
+    target.add(to, value);
+    if expire_at != NO_EXPIRY {
+        target.set_expiry(to, expire_at);
+    }
+    ctx.dirty(1);
+    reply.integer(1);
+}
+
+/// `MOVE key db`
+fn move_(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let Some(target_db) = parse_db_index(ctx, args.get(2), reply) else {
+        return;
+    };
+    if target_db == ctx.client.db {
+        return reply.error(errors::SAME_OBJECT);
+    }
+    let key = args.get(1);
+    if ctx.db().get_mut(key).is_none() || ctx.keyspace.db(target_db).get_mut(key).is_some() {
+        return reply.integer(0);
+    }
+    if let Some(entry) = ctx.db().remove(key) {
+        ctx.keyspace.db(target_db).add_entry(key, entry);
+    }
+    ctx.dirty(1);
+    reply.integer(1);
 }

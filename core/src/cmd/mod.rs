@@ -6,15 +6,19 @@
 
 pub mod client;
 pub mod connection;
+pub mod database;
 pub mod errors;
 pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod multi;
+pub mod object;
 pub mod parse;
 pub mod pubsub;
+pub mod scan;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod spec;
 pub mod string;
 pub mod table;

@@ -249,18 +249,17 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         ctx.server.active_expire = args.get(2) != b"0";
         reply.ok();
     } else if parse::is(sub, "object") && args.len() == 3 {
-        let lru = ctx.keyspace.lru_clock();
-        let mut db = ctx.db();
-        let Some(entry) = db.get_no_touch(args.get(2)) else {
+        let Some(entry) = ctx.keyspace.db_ref(ctx.client.db).peek(args.get(2)) else {
             reply.error(b"ERR no such key");
             return;
         };
         let line = alloc::format!(
-            "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+            "Value at:0x0 refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+            super::object::refcount(&entry.value),
             entry.value.encoding_name(),
             entry.value.heap_size() + 16,
-            entry.lru & 0xff_ffff,
-            lru.saturating_sub(entry.lru)
+            entry.lru & crate::keyspace::access::LRU_CLOCK_MAX,
+            ctx.keyspace.access().idle_ms(entry.lru) / 1000
         );
         reply.simple(line.as_bytes());
     } else {
@@ -802,7 +801,8 @@ fn getkeys_generic(ctx: &mut Ctx<'_>, args: Args<'_>, with_flags: bool, reply: &
         reply.error(b"ERR Invalid number of arguments specified for command");
         return;
     }
-    let keys = match keys_from_specs(entry.command, &target) {
+    let found = keys_from_specs(entry.command, &target).or_else(|| entry.command.getkeys.map(|find| find(target)));
+    let keys = match found {
         Some(keys) if !keys.is_empty() => keys,
         _ => {
             reply.error(b"ERR Invalid arguments specified for command");

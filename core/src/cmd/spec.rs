@@ -54,6 +54,10 @@ pub mod flag {
     pub const ALLOW_BUSY: u64 = 1 << 26;
     /// Guarded by `enable-debug-command` (hidden in COMMAND INFO).
     pub const PROTECTED: u64 = 1 << 20;
+    /// May lazily expire keys it was not given (SCAN, RANDOMKEY): their
+    /// DELs are propagated one by one, not as a transaction. Hidden in
+    /// COMMAND INFO, as in Redis.
+    pub const TOUCHES_ARBITRARY_KEYS: u64 = 1 << 28;
 
     /// The flags `COMMAND INFO` shows, in Redis's order.
     pub const NAMES: &[(u64, &str)] = &[
@@ -347,7 +351,13 @@ pub struct Command {
     pub tips: &'static [&'static str],
     /// Deprecated since this version, with its replacement.
     pub deprecated: Option<(&'static str, &'static str)>,
+    /// Finds the keys where the key specs cannot (SORT's STORE may be
+    /// anywhere): argument positions with their `key_flag::*`.
+    pub getkeys: Option<GetKeys>,
 }
+
+/// A command's own key finder; see [`Command::getkeys`].
+pub type GetKeys = fn(crate::resp::request::Args<'_>) -> alloc::vec::Vec<(usize, u64)>;
 
 impl Command {
     /// A command with the given name, arity and flags, in `group`.
@@ -366,6 +376,7 @@ impl Command {
             summary: "",
             tips: &[],
             deprecated: None,
+            getkeys: None,
         }
     }
 
@@ -385,6 +396,7 @@ impl Command {
             summary: "",
             tips: &[],
             deprecated: None,
+            getkeys: None,
         }
     }
 
@@ -392,6 +404,12 @@ impl Command {
     /// alone it lists everything, `COMMAND INFO` is a subcommand).
     pub const fn with_subcommands(mut self, subcommands: &'static [Command]) -> Command {
         self.subcommands = subcommands;
+        self
+    }
+
+    /// Sets the key finder for arguments the key specs cannot describe.
+    pub const fn getkeys(mut self, getkeys: GetKeys) -> Command {
+        self.getkeys = Some(getkeys);
         self
     }
 

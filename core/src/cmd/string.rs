@@ -2,6 +2,7 @@
 //! Semantics, replies and propagation as Redis 7.0's `t_string.c`.
 
 use super::errors;
+use super::object::shared_integers;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::Ctx;
@@ -255,6 +256,7 @@ fn set_generic(
     if options.get && !reply_get(ctx, key, reply) {
         return None;
     }
+    let share = shared_integers(ctx.config());
     let mut db = ctx.db();
     let found = db.contains(key);
     if (options.nx && found) || (options.xx && !found) {
@@ -263,7 +265,7 @@ fn set_generic(
         }
         return Some(false);
     }
-    db.set(key, Value::string(value), options.keep_ttl);
+    db.set(key, Value::string(value).shared(share), options.keep_ttl);
     if let Some(when) = expire_ms {
         db.set_expiry(key, when);
         let mut propagated = OwnedArgs::with_capacity(5, key.len() + value.len() + 32);
@@ -299,13 +301,14 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 
 /// `SETNX key value`
 fn setnx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let share = shared_integers(ctx.config());
     let mut db = ctx.db();
     let key = args.get(1);
     if db.contains(key) {
         reply.integer(0);
         return;
     }
-    db.set(key, Value::string(args.get(2)), false);
+    db.set(key, Value::string(args.get(2)).shared(share), false);
     ctx.dirty(1);
     reply.integer(1);
 }
@@ -395,7 +398,8 @@ fn getset(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     if !reply_get(ctx, key, reply) {
         return;
     }
-    ctx.db().set(key, Value::string(args.get(2)), false);
+    let value = Value::string(args.get(2)).shared(shared_integers(ctx.config()));
+    ctx.db().set(key, value, false);
     ctx.propagate_as(OwnedArgs::from_slices([&b"SET"[..], key, args.get(2)]));
     ctx.dirty(1);
 }
@@ -515,13 +519,14 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool, reply: &mut Reply) 
         ]);
         return;
     }
+    let share = shared_integers(ctx.config());
     let mut db = ctx.db();
     if nx && (1..args.len()).step_by(2).any(|i| db.contains(args.get(i))) {
         reply.integer(0);
         return;
     }
     for i in (1..args.len()).step_by(2) {
-        db.set(args.get(i), Value::string(args.get(i + 1)), false);
+        db.set(args.get(i), Value::string(args.get(i + 1)).shared(share), false);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {
@@ -543,6 +548,7 @@ fn msetnx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 
 /// INCR, DECR, INCRBY, DECRBY (`incrDecrCommand`): the TTL is kept.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], increment: i64, reply: &mut Reply) {
+    let share = shared_integers(ctx.config());
     let mut db = ctx.db();
     let current = match db.get_value_mut(key) {
         None => None,
@@ -565,7 +571,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], increment: i64, reply: &mut Reply) {
                 reply.error(errors::OVERFLOW);
                 return;
             };
-            *value = Value::Int(updated);
+            *value = Value::Int(updated).shared(share);
             Some(updated)
         }
     };
@@ -575,7 +581,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], increment: i64, reply: &mut Reply) {
             updated
         }
         None => {
-            db.add(key, Value::Int(increment));
+            db.add(key, Value::Int(increment).shared(share));
             increment
         }
     };
@@ -668,6 +674,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 /// `APPEND key value`
 fn append(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let (key, suffix) = (args.get(1), args.get(2));
+    let share = shared_integers(ctx.config());
     let mut db = ctx.db();
     let existing_len = match db.get_value(key) {
         None => None,
@@ -678,7 +685,7 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     };
     let total = match existing_len {
         None => {
-            db.add(key, Value::string(suffix));
+            db.add(key, Value::string(suffix).shared(share));
             suffix.len()
         }
         Some(len) => {

@@ -35,6 +35,10 @@ fn families() -> impl Iterator<Item = &'static Command> {
     [
         super::connection::COMMANDS,
         super::keys::COMMANDS,
+        super::object::COMMANDS,
+        super::scan::COMMANDS,
+        super::database::COMMANDS,
+        super::sort::COMMANDS,
         super::string::COMMANDS,
         super::list::COMMANDS,
         super::hash::COMMANDS,

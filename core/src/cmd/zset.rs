@@ -11,6 +11,7 @@
 
 use super::errors;
 use super::parse::{self, is};
+use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::Ctx;
 use crate::engine::blocking::block_on_keys;
@@ -21,7 +22,6 @@ use crate::keyspace::zset::{compare, listpack_score, LexBound, LexRange, RangeSp
 use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
-use crate::util::glob::glob_match;
 use crate::util::number::{parse_f64, write_double};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
@@ -1690,34 +1690,6 @@ fn zrandmember_with_count(ctx: &mut Ctx<'_>, key: &[u8], count: i64, withscores:
     }
 }
 
-/// A SCAN cursor as `parseScanCursorOrReply` reads it (`strtoul`: a sign
-/// is allowed, `-1` wraps; no leading space; ends at the first NUL).
-fn parse_scan_cursor(arg: &[u8]) -> Option<u64> {
-    if arg.first().is_some_and(|&c| is_c_space(c)) {
-        return None;
-    }
-    let text = match arg.iter().position(|&c| c == 0) {
-        Some(end) => &arg[..end],
-        None => arg,
-    };
-    if text.is_empty() {
-        return Some(0);
-    }
-    let (negative, digits) = match text[0] {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &digit in digits {
-        value = value.checked_mul(10)?.checked_add((digit - b'0') as u64)?;
-    }
-    Some(if negative { value.wrapping_neg() } else { value })
-}
-
 /// A listpack score as the listpack holds it (what ZSCAN shows): integers
 /// up to 2^62 in decimal, anything else `%.17g` (`zzlInsertAt`).
 fn write_listpack_score(out: &mut Vec<u8>, score: f64) {
@@ -1731,77 +1703,36 @@ fn write_listpack_score(out: &mut Vec<u8>, score: f64) {
 
 /// `ZSCAN key cursor [MATCH pattern] [COUNT count]`
 fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let Some(cursor) = parse_scan_cursor(args.get(2)) else {
-        return reply.error(b"ERR invalid cursor");
+    let Some(cursor) = scan::parse_cursor(args.get(2), reply) else {
+        return;
     };
     let mut db = ctx.db();
     let zset = match read_zset(&mut db, args.get(1), reply) {
         Ok(Some(zset)) => zset,
-        Ok(None) => {
-            reply.array(2);
-            reply.bulk(b"0");
-            return reply.empty_array();
-        }
+        Ok(None) => return scan::reply_empty(reply),
         Err(()) => return,
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut j = 3;
-    while j < args.len() {
-        let left = args.len() - j;
-        if is(args.get(j), "count") && left >= 2 {
-            let Some(n) = parse::integer(args.get(j + 1), reply) else {
-                return;
-            };
-            if n < 1 {
-                return reply.error(errors::SYNTAX);
-            }
-            count = n;
-        } else if is(args.get(j), "match") && left >= 2 {
-            let pat = args.get(j + 1);
-            pattern = (pat != b"*").then_some(pat);
-        } else {
-            return reply.error(errors::SYNTAX);
-        }
-        j += 2;
-    }
-    let keep = |member: &[u8]| pattern.is_none_or(|p| glob_match(p, member, false));
-    let mut found: Vec<(CompactBytes, Vec<u8>)> = Vec::new();
-    let next = match zset {
-        ZSet::Listpack(entries) => {
-            for (score, member) in entries {
-                if keep(member) {
-                    let mut text = Vec::with_capacity(24);
-                    write_listpack_score(&mut text, *score);
-                    found.push((member.clone(), text));
-                }
-            }
-            0
-        }
-        ZSet::Skiplist { .. } => {
-            // Pairs count twice toward COUNT, as in Redis's element list.
-            let wanted = (count as u64).saturating_mul(2);
-            let mut iterations = wanted.saturating_mul(10);
-            let mut gathered: u64 = 0;
-            let mut cursor = cursor;
-            loop {
-                cursor = zset.scan(cursor, |member, score| {
-                    gathered += 2;
-                    if keep(member) {
-                        found.push((member.clone(), crate::util::number::double_to_vec(score)));
-                    }
-                });
-                if cursor == 0 || iterations == 0 || gathered >= wanted {
-                    break;
-                }
-                iterations -= 1;
-            }
-            cursor
-        }
+    let Some(options) = ScanOptions::parse(args, 3, false, reply) else {
+        return;
     };
-    reply.array(2);
-    reply.bulk(itoa::Buffer::new().format(next as i64).as_bytes());
-    reply.array(found.len() * 2);
+    let (next, mut found) = match zset {
+        // Small sets come whole, with scores as the listpack holds them.
+        ZSet::Listpack(entries) => {
+            let pairs = entries.iter().map(|(score, member)| {
+                let mut text = Vec::with_capacity(24);
+                write_listpack_score(&mut text, *score);
+                (member.clone(), text)
+            });
+            (0, pairs.collect())
+        }
+        ZSet::Skiplist { .. } => scan::walk(cursor, options.count, 2, |cursor, items: &mut Vec<_>| {
+            zset.scan(cursor, |member, score| {
+                items.push((member.clone(), crate::util::number::double_to_vec(score)))
+            })
+        }),
+    };
+    found.retain(|(member, _)| options.matches(member));
+    scan::reply_header(reply, next, found.len() * 2);
     for (member, score) in &found {
         reply.bulk(member);
         reply.bulk(score);
@@ -2033,10 +1964,6 @@ mod tests {
         assert_eq!(parse_lex_bound(b"+a"), None);
         assert_eq!(parse_lex_bound(b""), None);
         assert_eq!(parse_lex_bound(b"(a"), Some(LexBound::Exclusive(b"a")));
-        assert_eq!(parse_scan_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_scan_cursor(b""), Some(0));
-        assert_eq!(parse_scan_cursor(b" 1"), None);
-        assert_eq!(parse_scan_cursor(b"18446744073709551616"), None);
     }
 
     #[test]

@@ -258,8 +258,8 @@ directives! {
     ActiveDefragCycleMax = "active-defrag-cycle-max" => int(1, 99), "25", NOT_ACTIVE;
     ActiveDefragThresholdLower = "active-defrag-threshold-lower" => int(0, 1000), "10", NOT_ACTIVE;
     ActiveDefragThresholdUpper = "active-defrag-threshold-upper" => int(0, 1000), "100", NOT_ACTIVE;
-    LfuLogFactor = "lfu-log-factor" => int(0, INT_MAX), "10", NOT_ACTIVE;
-    LfuDecayTime = "lfu-decay-time" => int(0, INT_MAX), "1", NOT_ACTIVE;
+    LfuLogFactor = "lfu-log-factor" => int(0, INT_MAX), "10", 0;
+    LfuDecayTime = "lfu-decay-time" => int(0, INT_MAX), "1", 0;
     ReplicaPriority = "replica-priority" | "slave-priority" => int(0, INT_MAX), "100", NOT_ACTIVE;
     ReplDisklessSyncDelay = "repl-diskless-sync-delay" => int(0, INT_MAX), "5", NOT_ACTIVE;
     MaxmemorySamples = "maxmemory-samples" => int(1, INT_MAX), "5", NOT_ACTIVE;

@@ -160,15 +160,17 @@ pub struct Hot {
     pub hz: u32,
     /// `maxmemory`.
     pub maxmemory: u64,
-    /// `lazyfree-lazy-user-del` etc. do not change semantics; not cached.
     /// `replica-read-only`.
     pub replica_read_only: bool,
     /// `timeout` (seconds, 0 = never).
     pub timeout: u64,
-    /// `maxmemory-policy` is LRU/LFU: integers are not shared.
+    /// `maxmemory-policy` is an LFU policy.
     pub lfu_policy: bool,
     /// `maxmemory-policy` is an LRU policy.
     pub lru_policy: bool,
+    /// What keys' access fields record, from `maxmemory-policy`,
+    /// `lfu-log-factor` and `lfu-decay-time`.
+    pub access_tracking: crate::keyspace::access::Tracking,
 }
 
 /// The configuration: one [`Setting`] per directive.
@@ -444,6 +446,14 @@ impl Config {
             timeout: self.int(Id::Timeout) as u64,
             lru_policy: directives::policy_is_lru(policy),
             lfu_policy: directives::policy_is_lfu(policy),
+            access_tracking: if directives::policy_is_lfu(policy) {
+                crate::keyspace::access::Tracking::Lfu {
+                    log_factor: self.int(Id::LfuLogFactor) as u32,
+                    decay_minutes: self.int(Id::LfuDecayTime) as u32,
+                }
+            } else {
+                crate::keyspace::access::Tracking::Lru
+            },
         };
     }
 }

@@ -11,9 +11,9 @@
 use super::client::{client_flag, BlockReason, Blocked, ClientState};
 use super::process;
 use super::{Engine, Server};
-use crate::cmd::spec::{flag, Command};
+use crate::cmd::spec::{acl, flag, Command};
 use crate::cmd::table::CommandEntry;
-use crate::keyspace::{CompactBytes, Keyspace};
+use crate::keyspace::{CompactBytes, Keyspace, ValueType};
 use crate::resp::request::Args;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -197,15 +197,24 @@ pub(crate) fn serve_ready_keys(keyspace: &mut Keyspace, server: &mut Server) {
             .map(|w| w.iter().copied().collect())
             .unwrap_or_default();
         for id in waiters {
-            if keyspace.db_ref(db).peek(&key).is_none() {
+            let Some(ready_type) = keyspace.db_ref(db).peek(&key).map(|e| e.value.value_type()) else {
                 break;
-            }
+            };
             let Some(handle) = server.clients.handle_of(id) else {
                 continue;
             };
             let Some(mut client) = server.clients.checkout(handle) else {
                 continue;
             };
+            let waits_for_it = client
+                .state
+                .blocked
+                .as_ref()
+                .is_some_and(|b| b.command.is_some_and(|entry| waits_for(entry.command, ready_type)));
+            if !waits_for_it {
+                server.clients.checkin(handle, client);
+                continue;
+            }
             if let Some(blocked) = client.state.blocked.take() {
                 server.blocking.unregister(id, &blocked);
                 client.state.flags &= !client_flag::BLOCKED;
@@ -237,6 +246,36 @@ pub(crate) fn serve_ready_keys(keyspace: &mut Keyspace, server: &mut Server) {
         }
     }
     super::watch::sync_listeners(server, keyspace);
+}
+
+/// Whether a blocked `command` is served by a key of type `ready`: list
+/// pops by lists, sorted-set pops by sorted sets, as Redis serves each
+/// ready key only to the clients blocked for its type. A command's data
+/// type is its ACL category.
+fn waits_for(command: &Command, ready: ValueType) -> bool {
+    match ready {
+        ValueType::List => command.acl & acl::LIST != 0,
+        ValueType::ZSet => command.acl & acl::SORTEDSET != 0,
+        _ => false,
+    }
+}
+
+/// Marks ready every key of `db` that clients wait on and that now holds
+/// a value (SWAPDB brought in another database's keys:
+/// `scanDatabaseForReadyKeys`).
+pub(crate) fn mark_db_ready(server: &mut Server, keyspace: &Keyspace, db: usize) {
+    let blocking = &mut server.blocking;
+    let start = (db, CompactBytes::new(b""));
+    let present: Vec<(usize, CompactBytes)> = blocking
+        .keys
+        .range(start..)
+        .take_while(|((d, _), _)| *d == db)
+        .filter(|((_, key), _)| keyspace.db_ref(db).peek(key).is_some())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (db, key) in present {
+        blocking.mark_ready(db, key);
+    }
 }
 
 /// Ends a client's blocking with the timeout reply (or an error), as a

@@ -249,7 +249,7 @@ impl Engine {
         rng.fill(&mut run_id_bytes);
         let replid = run_id_bytes.iter().map(|b| alloc::format!("{:02x}", b)).collect();
         let mut keyspace = Keyspace::new(config.hot().databases);
-        keyspace.set_clock(now_ms);
+        keyspace.set_clock(now_ms, config.hot().access_tracking);
         Engine {
             keyspace,
             server: Server {
@@ -434,7 +434,8 @@ impl Engine {
     /// Sets the clock for the commands about to run.
     pub(crate) fn set_clock(&mut self, now_ms: i64) {
         self.server.now_ms = now_ms;
-        self.keyspace.set_clock(now_ms);
+        let tracking = self.server.config.hot().access_tracking;
+        self.keyspace.set_clock(now_ms, tracking);
     }
 }
 

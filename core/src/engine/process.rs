@@ -384,7 +384,9 @@ pub(crate) fn call(
         }
     }
     if server.call_depth == 0 {
-        flush_propagation(server);
+        // Expired keys deleted by SCAN or RANDOMKEY are no transaction.
+        let atomic = !entry.command.has(crate::cmd::spec::flag::TOUCHES_ARBITRARY_KEYS);
+        flush_propagation(server, atomic);
         if server.blocking.has_ready_keys() {
             super::blocking::serve_ready_keys(keyspace, server);
         }
@@ -392,9 +394,9 @@ pub(crate) fn call(
 }
 
 /// Moves what the top-level command propagated into the stream, wrapped
-/// in MULTI/EXEC when it is more than one command, so replicas apply it
-/// atomically (Redis's `propagatePendingCommands`).
-pub(crate) fn flush_propagation(server: &mut Server) {
+/// in MULTI/EXEC when it is more than one command and `atomic`, so
+/// replicas apply it atomically (Redis's `propagatePendingCommands`).
+pub(crate) fn flush_propagation(server: &mut Server, atomic: bool) {
     if server.pending.is_empty() {
         return;
     }
@@ -402,7 +404,7 @@ pub(crate) fn flush_propagation(server: &mut Server) {
         server.pending.clear();
         return;
     };
-    let wrap = server.pending.len() > 1;
+    let wrap = atomic && server.pending.len() > 1;
     let db = server.pending[0].db;
     if wrap {
         stream.push(Propagated {

@@ -20,7 +20,8 @@ pub struct Entry {
     pub value: Value,
     /// Absolute expiry in Unix milliseconds, or [`NO_EXPIRY`].
     pub expire_at: i64,
-    /// Last access in seconds of the LRU clock (`OBJECT IDLETIME`).
+    /// Last access, LRU or LFU ([`super::access`]): `OBJECT IDLETIME`
+    /// and `OBJECT FREQ` read it.
     pub lru: u32,
 }
 
@@ -74,6 +75,12 @@ impl Db {
     /// The raw entry, ignoring expiry (for persistence and tests).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
         self.entries.get(key)
+    }
+
+    /// The raw entry for a change that is no access (SORT converting a
+    /// sorted set's encoding): no expiry, statistics or LRU.
+    pub fn peek_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.entries.get_mut(key)
     }
 
     /// Every key and entry, expired ones included.
@@ -164,11 +171,10 @@ impl<'a> DbMut<'a> {
             self.shared.stats.misses += 1;
             return None;
         }
-        let lru = self.shared.lru_clock;
         match self.db.entries.get_mut(key) {
             Some(entry) => {
                 self.shared.stats.hits += 1;
-                entry.lru = lru;
+                self.shared.access.touch(&mut entry.lru);
                 Some(entry)
             }
             None => {
@@ -191,9 +197,8 @@ impl<'a> DbMut<'a> {
         if self.expire_if_needed(key) {
             return None;
         }
-        let lru = self.shared.lru_clock;
         let entry = self.db.entries.get_mut(key)?;
-        entry.lru = lru;
+        self.shared.access.touch(&mut entry.lru);
         Some(entry)
     }
 
@@ -203,13 +208,33 @@ impl<'a> DbMut<'a> {
         self.get_mut(key).map(|e| &mut e.value)
     }
 
-    /// Looks a key up without touching LRU or statistics (`OBJECT`, `TYPE`
-    /// uses the normal path). Lazy expiry still applies.
+    /// Looks a key up for reading without recording an access
+    /// (`LOOKUP_NOTOUCH`: TYPE, EXISTS, TTL, OBJECT): lazy expiry and
+    /// hit/miss statistics apply, the LRU/LFU field stays.
     pub fn get_no_touch(&mut self, key: &[u8]) -> Option<&Entry> {
-        if self.expire_if_needed(key) {
-            return None;
+        self.lookup_no_touch(key)
+    }
+
+    /// [`DbMut::get_no_touch`] for a caller that keeps the entry beyond
+    /// this accessor.
+    pub fn into_no_touch(mut self, key: &[u8]) -> Option<&'a Entry> {
+        self.lookup_no_touch(key)?;
+        let db: &'a Db = self.db;
+        db.entries.get(key)
+    }
+
+    fn lookup_no_touch(&mut self, key: &[u8]) -> Option<&Entry> {
+        let entry = if self.expire_if_needed(key) {
+            None
+        } else {
+            self.db.entries.get(key)
+        };
+        if entry.is_some() {
+            self.shared.stats.hits += 1;
+        } else {
+            self.shared.stats.misses += 1;
         }
-        self.db.entries.get(key)
+        entry
     }
 
     /// Whether `key` exists (lazy expiry applied; no statistics).
@@ -220,31 +245,42 @@ impl<'a> DbMut<'a> {
     /// Adds a key the caller checked is absent (`dbAdd`). Signals blocked
     /// clients when a list or sorted set appears.
     pub fn add(&mut self, key: &[u8], value: Value) -> &mut Value {
+        let entry = Entry {
+            value,
+            expire_at: NO_EXPIRY,
+            lru: self.shared.access.initial(),
+        };
+        &mut self.add_entry(key, entry).value
+    }
+
+    /// Adds a key the caller checked is absent with the metadata it had
+    /// elsewhere (RENAME and MOVE keep a value's expiry and access field).
+    pub fn add_entry(&mut self, key: &[u8], entry: Entry) -> &mut Entry {
         self.signal_modified(key);
-        if self.shared.blocked_keys > 0 && matches!(value, Value::List(_) | Value::ZSet(_)) {
+        if self.shared.blocked_keys > 0 && matches!(entry.value, Value::List(_) | Value::ZSet(_)) {
             self.shared
                 .events
                 .push(KeyEvent::Ready(self.index, CompactBytes::new(key)));
         }
-        let entry = Entry {
-            value,
-            expire_at: NO_EXPIRY,
-            lru: self.shared.lru_clock,
-        };
-        &mut self.db.entries.insert_new(CompactBytes::new(key), entry).value
+        if entry.has_expiry() {
+            self.db.volatile.insert(CompactBytes::new(key), ());
+        }
+        self.db.entries.insert_new(CompactBytes::new(key), entry)
     }
 
     /// Sets `key` to `value` (`setKey`): overwrites any value, and clears
     /// the expiry unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         self.signal_modified(key);
-        let lru = self.shared.lru_clock;
         let now = self.shared.now_ms;
         let mode = self.shared.expiry_mode;
         match self.db.entries.get_mut(key) {
             Some(entry) if !(mode == ExpiryMode::Delete && entry.is_expired(now)) => {
                 entry.value = value;
-                entry.lru = lru;
+                // A new object, but under LFU it inherits the old counter (`dbOverwrite`).
+                if !self.shared.access.is_lfu() {
+                    entry.lru = self.shared.access.initial();
+                }
                 if !keep_ttl && entry.has_expiry() {
                     entry.expire_at = NO_EXPIRY;
                     self.db.volatile.remove(key);
@@ -326,8 +362,10 @@ impl<'a> DbMut<'a> {
                         self.delete_expired(&key);
                         continue;
                     }
-                    ExpiryMode::Hide if all_volatile && tries < 100 => {
-                        tries += 1;
+                    // A replica cannot delete: with only volatile keys it
+                    // gives up after 100 expired ones and returns one.
+                    ExpiryMode::Hide if !all_volatile || tries < 99 => {
+                        tries += u32::from(all_volatile);
                         continue;
                     }
                     _ => {}

@@ -8,6 +8,7 @@
 //! appearing for a blocked client, a key expiring) is recorded as
 //! [`KeyEvent`]s for the engine to act on.
 
+pub mod access;
 pub mod compact;
 pub mod db;
 pub mod dict;
@@ -54,7 +55,7 @@ pub struct KeyspaceStats {
 #[derive(Debug)]
 pub struct KeyspaceShared {
     pub(crate) now_ms: i64,
-    pub(crate) lru_clock: u32,
+    pub(crate) access: access::Access,
     pub(crate) expiry_mode: ExpiryMode,
     pub(crate) events: Vec<KeyEvent>,
     /// How many keys clients watch; events are recorded only when > 0.
@@ -91,7 +92,7 @@ impl Keyspace {
             dbs,
             shared: KeyspaceShared {
                 now_ms: 0,
-                lru_clock: 0,
+                access: access::Access::new(),
                 expiry_mode: ExpiryMode::Delete,
                 events: Vec::new(),
                 watched_keys: 0,
@@ -106,10 +107,11 @@ impl Keyspace {
         self.dbs.len()
     }
 
-    /// Sets the time commands run at.
-    pub fn set_clock(&mut self, now_ms: i64) {
+    /// Sets the time commands run at and how their accesses are recorded.
+    pub fn set_clock(&mut self, now_ms: i64, tracking: access::Tracking) {
         self.shared.now_ms = now_ms;
-        self.shared.lru_clock = (now_ms / 1000) as u32;
+        self.shared.access.set_clock(now_ms);
+        self.shared.access.tracking = tracking;
     }
 
     /// The time commands run at.
@@ -117,9 +119,9 @@ impl Keyspace {
         self.shared.now_ms
     }
 
-    /// The LRU clock (seconds) for idle-time reports.
-    pub fn lru_clock(&self) -> u32 {
-        self.shared.lru_clock
+    /// The access clocks and policy, to read keys' `lru` fields.
+    pub fn access(&self) -> &access::Access {
+        &self.shared.access
     }
 
     /// How expired keys are treated.
@@ -278,12 +280,12 @@ mod tests {
     #[test]
     fn lazy_expiry_depends_on_role() {
         let mut keyspace = Keyspace::new(2);
-        keyspace.set_clock(1000);
+        keyspace.set_clock(1000, access::Tracking::Lru);
         let mut db = keyspace.db(0);
         db.add(b"k", Value::string(b"v"));
         assert!(db.set_expiry(b"k", 1500));
         db.raw();
-        keyspace.set_clock(2000);
+        keyspace.set_clock(2000, access::Tracking::Lru);
         keyspace.set_expiry_mode(ExpiryMode::Hide);
         assert!(keyspace.db(0).get(b"k").is_none());
         assert_eq!(keyspace.db_ref(0).len(), 1);
@@ -302,14 +304,14 @@ mod tests {
     #[test]
     fn active_expiry_is_bounded_and_completes() {
         let mut keyspace = Keyspace::new(1);
-        keyspace.set_clock(0);
+        keyspace.set_clock(0, access::Tracking::Lru);
         for i in 0..1000 {
             let key = alloc::format!("k{i}");
             let mut db = keyspace.db(0);
             db.add(key.as_bytes(), Value::Int(i));
             db.set_expiry(key.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
         }
-        keyspace.set_clock(100);
+        keyspace.set_clock(100, access::Tracking::Lru);
         let mut total = 0;
         for _ in 0..1000 {
             let step = keyspace.active_expire_step(0, 20);

@@ -26,6 +26,10 @@ pub const SHARED_INTEGERS: i64 = 10_000;
 pub enum Value {
     /// A string that is a canonical i64 (`int`).
     Int(i64),
+    /// An `int` from 0 to 9999 that Redis would share between keys
+    /// (`OBJ_SHARED_INTEGERS`): OBJECT REFCOUNT reports `INT_MAX`. Whether
+    /// a value is shared is decided when it is created, by the config then.
+    SharedInt(i64),
     /// A short `embstr`, stored inline.
     Inline {
         /// Bytes used.
@@ -156,6 +160,24 @@ impl Value {
         }
     }
 
+    /// The shared object for a small integer when `allowed` (Redis's
+    /// `tryObjectEncoding` and `createStringObjectFromLongLongForValue`
+    /// share 0..9999 unless maxmemory runs an LRU/LFU policy).
+    pub fn shared(self, allowed: bool) -> Value {
+        match self {
+            Value::Int(n) if allowed && (0..SHARED_INTEGERS).contains(&n) => Value::SharedInt(n),
+            value => value,
+        }
+    }
+
+    /// A private copy (`dupStringObject`): never a shared integer.
+    pub fn duplicate(&self) -> Value {
+        match self {
+            Value::SharedInt(n) => Value::Int(*n),
+            value => value.clone(),
+        }
+    }
+
     /// A `raw` string owning `bytes` (results of APPEND, SETRANGE, …).
     pub fn raw(bytes: Vec<u8>) -> Value {
         Value::Raw(Box::new(bytes))
@@ -164,7 +186,9 @@ impl Value {
     /// The type `TYPE` reports.
     pub fn value_type(&self) -> ValueType {
         match self {
-            Value::Int(_) | Value::Inline { .. } | Value::Embstr(_) | Value::Raw(_) => ValueType::String,
+            Value::Int(_) | Value::SharedInt(_) | Value::Inline { .. } | Value::Embstr(_) | Value::Raw(_) => {
+                ValueType::String
+            }
             Value::List(_) => ValueType::List,
             Value::Hash(_) => ValueType::Hash,
             Value::Set(_) => ValueType::Set,
@@ -175,7 +199,7 @@ impl Value {
     /// The encoding `OBJECT ENCODING` reports.
     pub fn encoding_name(&self) -> &'static str {
         match self {
-            Value::Int(_) => "int",
+            Value::Int(_) | Value::SharedInt(_) => "int",
             Value::Inline { .. } | Value::Embstr(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
@@ -189,7 +213,7 @@ impl Value {
     #[inline]
     pub fn as_str(&self) -> Option<StrRef<'_>> {
         match self {
-            Value::Int(n) => Some(StrRef::Int(*n)),
+            Value::Int(n) | Value::SharedInt(n) => Some(StrRef::Int(*n)),
             Value::Inline { len, bytes } => Some(StrRef::Bytes(&bytes[..*len as usize])),
             Value::Embstr(bytes) | Value::Raw(bytes) => Some(StrRef::Bytes(bytes)),
             _ => None,
@@ -213,7 +237,7 @@ impl Value {
     /// aggregates; used by `MEMORY USAGE`-like reports and DEBUG OBJECT).
     pub fn heap_size(&self) -> usize {
         match self {
-            Value::Int(_) | Value::Inline { .. } => 0,
+            Value::Int(_) | Value::SharedInt(_) | Value::Inline { .. } => 0,
             Value::Embstr(bytes) | Value::Raw(bytes) => 24 + bytes.capacity(),
             Value::List(list) => list.heap_size(),
             Value::Hash(hash) => hash.heap_size(),

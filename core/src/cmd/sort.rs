@@ -1,0 +1,444 @@
+//! SORT and SORT_RO, as Redis 7.0's `sort.c`: sort the elements of a
+//! list, set or sorted set numerically or by bytes, optionally by weights
+//! and with values looked up in other keys (`BY`/`GET` patterns), page the
+//! result with LIMIT, and reply it or STORE it as a list.
+//!
+//! ALPHA sorting of a reply compares as `strcoll` in the C locale (bytes up
+//! to the first NUL); with STORE it compares whole byte strings, as Redis.
+
+use super::errors;
+use super::parse::{self, is};
+use super::spec::{acl, flag::*, key_flag::*, BeginSearch, Command, FindKeys, Group, KeySpec};
+use super::Ctx;
+use crate::keyspace::list::List;
+use crate::keyspace::zset::ZSet;
+use crate::keyspace::{CompactBytes, DbMut, Value};
+use crate::resp::reply::Reply;
+use crate::resp::request::Args;
+use crate::util::number::parse_f64;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+
+const ACL: u64 = acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS;
+const SORTED_KEY: KeySpec = KeySpec::one(1, RO | ACCESS);
+const PATTERN_KEYS: KeySpec = KeySpec::new(BeginSearch::Unknown, FindKeys::Unknown, RO | ACCESS)
+    .notes("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort");
+const STORE_KEY: KeySpec = KeySpec::new(BeginSearch::Unknown, FindKeys::Unknown, OW | UPDATE)
+    .notes("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array");
+const COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).";
+
+/// SORT, SORT_RO.
+pub static COMMANDS: &[Command] = &[
+    Command::new("sort", -2, WRITE | DENYOOM, Group::Generic, sort)
+        .acl(ACL)
+        .keys(&[SORTED_KEY, PATTERN_KEYS, STORE_KEY])
+        .getkeys(sort_keys)
+        .doc(
+            "1.0.0",
+            COMPLEXITY,
+            "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.",
+        ),
+    Command::new("sort_ro", -2, READONLY, Group::Generic, sort_ro)
+        .acl(ACL)
+        .keys(&[SORTED_KEY, PATTERN_KEYS])
+        .getkeys(sort_ro_keys)
+        .doc(
+            "7.0.0",
+            COMPLEXITY,
+            "Returns the sorted elements of a list, a set, or a sorted set.",
+        ),
+];
+
+/// The keys of a SORT (`sortGetKeys`): the sorted key, and the last STORE
+/// destination, skipping the arguments of LIMIT, GET and BY.
+fn sort_keys(args: Args<'_>) -> Vec<(usize, u64)> {
+    let mut keys = alloc::vec![(1, RO | ACCESS)];
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let option = args.get(i);
+        if is(option, "limit") {
+            i += 2;
+        } else if is(option, "get") || is(option, "by") {
+            i += 1;
+        } else if is(option, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store.map(|at| (at, OW | UPDATE)));
+    keys
+}
+
+/// The keys of a SORT_RO: only the sorted key.
+fn sort_ro_keys(_args: Args<'_>) -> Vec<(usize, u64)> {
+    alloc::vec![(1, RO | ACCESS)]
+}
+
+/// `SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]`
+fn sort(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    sort_generic(ctx, args, false, reply);
+}
+
+/// `SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]`
+fn sort_ro(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    sort_generic(ctx, args, true, reply);
+}
+
+/// The parsed options.
+struct Options<'a> {
+    desc: bool,
+    alpha: bool,
+    limit: (i64, i64),
+    store: Option<&'a [u8]>,
+    by: Option<&'a [u8]>,
+    /// BY a pattern without `*`: every weight is the same, nothing to sort.
+    dont_sort: bool,
+    gets: Vec<&'a [u8]>,
+}
+
+fn parse_options<'a>(args: Args<'a>, readonly: bool, reply: &mut Reply) -> Option<Options<'a>> {
+    let mut options = Options {
+        desc: false,
+        alpha: false,
+        limit: (0, -1),
+        store: None,
+        by: None,
+        dont_sort: false,
+        gets: Vec::new(),
+    };
+    let mut j = 2;
+    while j < args.len() {
+        let left = args.len() - j - 1;
+        let option = args.get(j);
+        if is(option, "asc") {
+            options.desc = false;
+        } else if is(option, "desc") {
+            options.desc = true;
+        } else if is(option, "alpha") {
+            options.alpha = true;
+        } else if is(option, "limit") && left >= 2 {
+            let offset = parse::integer(args.get(j + 1), reply)?;
+            let count = parse::integer(args.get(j + 2), reply)?;
+            options.limit = (offset, count);
+            j += 2;
+        } else if !readonly && is(option, "store") && left >= 1 {
+            options.store = Some(args.get(j + 1));
+            j += 1;
+        } else if is(option, "by") && left >= 1 {
+            let pattern = args.get(j + 1);
+            options.by = Some(pattern);
+            options.dont_sort = !c_str(pattern).contains(&b'*');
+            j += 1;
+        } else if is(option, "get") && left >= 1 {
+            options.gets.push(args.get(j + 1));
+            j += 1;
+        } else {
+            reply.error(errors::SYNTAX);
+            return None;
+        }
+        j += 1;
+    }
+    Some(options)
+}
+
+/// One element being sorted, with its weight.
+struct Item {
+    element: CompactBytes,
+    score: f64,
+    weight: Option<Vec<u8>>,
+}
+
+impl Item {
+    fn new(element: &[u8]) -> Item {
+        Item {
+            element: CompactBytes::new(element),
+            score: 0.0,
+            weight: None,
+        }
+    }
+}
+
+fn sort_generic(ctx: &mut Ctx<'_>, args: Args<'_>, readonly: bool, reply: &mut Reply) {
+    let Some(mut options) = parse_options(args, readonly, reply) else {
+        return;
+    };
+    let key = args.get(1);
+    let mut db = ctx.db();
+    let kind = match db.get_value(key) {
+        None => None,
+        Some(Value::List(_)) => Some(Kind::List),
+        Some(Value::Set(_)) => Some(Kind::Set),
+        Some(Value::ZSet(_)) => Some(Kind::ZSet),
+        Some(_) => return reply.error(errors::WRONG_TYPE),
+    };
+    // A set has no order of its own: a stored result is sorted so that
+    // replicas and the AOF see the same list.
+    if options.dont_sort && kind == Some(Kind::Set) && options.store.is_some() {
+        options.dont_sort = false;
+        options.alpha = true;
+        options.by = None;
+    }
+    // Redis converts a small sorted set for SORT, for good.
+    if kind == Some(Kind::ZSet) {
+        if let Some(Value::ZSet(zset)) = db.raw().peek_mut(key).map(|e| &mut e.value) {
+            if let ZSet::Listpack(entries) = &mut **zset {
+                **zset = ZSet::skiplist_from_sorted(core::mem::take(entries));
+            }
+        }
+    }
+    let value = kind.and_then(|_| db.raw().peek(key)).map(|e| &e.value);
+    let len = match value {
+        Some(Value::List(list)) => list.len(),
+        Some(Value::Set(set)) => set.len(),
+        Some(Value::ZSet(zset)) => zset.len(),
+        _ => 0,
+    } as i64;
+
+    let (offset, count) = options.limit;
+    let mut start = offset.max(0).min(len);
+    let count = count.max(-1).min(len);
+    let mut end = if count < 0 { len - 1 } else { start + count - 1 };
+    if start >= len {
+        start = len - 1;
+        end = len - 2;
+    }
+    end = end.min(len - 1);
+
+    let mut items: Vec<Item> = Vec::new();
+    // Unsorted lists and sorted sets keep their order: only the page is
+    // taken, from the requested end.
+    let (skip, page) = (start.max(0) as usize, (end - start + 1).max(0) as usize);
+    match value {
+        Some(Value::List(list)) if options.dont_sort => {
+            items = take_page(list.items.iter().map(|e| e.as_bytes()), options.desc, skip, page);
+            (start, end) = (0, end - start);
+        }
+        Some(Value::ZSet(zset)) if options.dont_sort => {
+            items = take_page(zset.iter().map(|(_, m)| m.as_bytes()), options.desc, skip, page);
+            (start, end) = (0, end - start);
+        }
+        Some(Value::List(list)) => items.extend(list.items.iter().map(|e| Item::new(e))),
+        Some(Value::Set(set)) => set.for_each(|m| items.push(Item::new(m))),
+        Some(Value::ZSet(zset)) => items.extend(zset.iter().map(|(_, m)| Item::new(m))),
+        _ => {}
+    }
+
+    if !options.dont_sort {
+        let mut conversion_error = false;
+        // ALPHA without BY compares the elements themselves: no weights.
+        let weighed = if options.alpha && options.by.is_none() {
+            &mut [][..]
+        } else {
+            &mut items[..]
+        };
+        for item in weighed.iter_mut() {
+            let weight = match options.by {
+                Some(pattern) => match lookup_by_pattern(&mut db, pattern, &item.element) {
+                    Some(weight) => weight,
+                    None => continue,
+                },
+                None => item.element.as_bytes().to_vec(),
+            };
+            if options.alpha {
+                if options.by.is_some() {
+                    item.weight = Some(weight);
+                }
+            } else {
+                match sort_score(&weight) {
+                    Some(score) => item.score = score,
+                    None => conversion_error = true,
+                }
+            }
+        }
+        if conversion_error {
+            return reply.error(b"ERR One or more scores can't be converted into double");
+        }
+        let storing = options.store.is_some();
+        let by = options.by.is_some();
+        let (alpha, desc) = (options.alpha, options.desc);
+        items.sort_by(|a, b| {
+            let order = compare(a, b, alpha, by, storing);
+            if desc {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
+
+    let page: &[Item] = if end >= start && start >= 0 {
+        items.get(start as usize..=end as usize).unwrap_or(&[])
+    } else {
+        &[]
+    };
+    let output_len = page.len() * options.gets.len().max(1);
+    match options.store {
+        None => {
+            reply.array(output_len);
+            for item in page {
+                if options.gets.is_empty() {
+                    reply.bulk(&item.element);
+                }
+                for pattern in &options.gets {
+                    match lookup_by_pattern(&mut db, pattern, &item.element) {
+                        Some(value) => reply.bulk(&value),
+                        None => reply.null(),
+                    }
+                }
+            }
+        }
+        Some(destination) => {
+            let mut list = List::new();
+            for item in page {
+                if options.gets.is_empty() {
+                    list.items.push_back(item.element.clone());
+                }
+                for pattern in &options.gets {
+                    let value = lookup_by_pattern(&mut db, pattern, &item.element).unwrap_or_default();
+                    list.items.push_back(CompactBytes::new(&value));
+                }
+            }
+            if output_len > 0 {
+                db.set(destination, Value::List(Box::new(list)), false);
+                ctx.dirty(output_len as u64);
+            } else if db.delete(destination) {
+                ctx.dirty(1);
+            }
+            reply.integer(output_len as i64);
+        }
+    }
+}
+
+/// `page` elements after skipping `skip`, from the tail when `desc`.
+fn take_page<'a>(
+    elements: impl DoubleEndedIterator<Item = &'a [u8]>,
+    desc: bool,
+    skip: usize,
+    page: usize,
+) -> Vec<Item> {
+    if desc {
+        elements.rev().skip(skip).take(page).map(Item::new).collect()
+    } else {
+        elements.skip(skip).take(page).map(Item::new).collect()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    List,
+    Set,
+    ZSet,
+}
+
+/// `sortCompare`: numeric by score, ties by the elements' bytes; ALPHA by
+/// the weights (missing ones first) or by the elements.
+fn compare(a: &Item, b: &Item, alpha: bool, by: bool, storing: bool) -> Ordering {
+    let strings = |x: &[u8], y: &[u8]| if storing { x.cmp(y) } else { c_str(x).cmp(c_str(y)) };
+    if !alpha {
+        return a
+            .score
+            .partial_cmp(&b.score)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a.element.as_bytes().cmp(b.element.as_bytes()));
+    }
+    if by {
+        match (&a.weight, &b.weight) {
+            (Some(x), Some(y)) => strings(x, y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        }
+    } else {
+        strings(&a.element, &b.element)
+    }
+}
+
+/// A string as C functions see it: up to the first NUL.
+fn c_str(bytes: &[u8]) -> &[u8] {
+    match bytes.iter().position(|&b| b == 0) {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    }
+}
+
+/// A numeric weight as SORT reads it with `strtod`: leading white space
+/// allowed, the text ends at a NUL, the empty string is 0; NaN, overflow
+/// and trailing garbage are errors.
+fn sort_score(bytes: &[u8]) -> Option<f64> {
+    let text = c_str(bytes);
+    if text.is_empty() {
+        return Some(0.0);
+    }
+    let first = text
+        .iter()
+        .position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
+    parse_f64(&text[first..])
+}
+
+/// The value a BY or GET pattern names for `element` (`lookupKeyByPattern`):
+/// `#` is the element itself; otherwise the first `*` is replaced by the
+/// element and the resulting key read as a string, or, with `->field`
+/// after the `*`, as that field of a hash. No `*`, a missing key or a
+/// wrong type: nothing.
+fn lookup_by_pattern(db: &mut DbMut<'_>, pattern: &[u8], element: &[u8]) -> Option<Vec<u8>> {
+    let c_pattern = c_str(pattern);
+    if c_pattern == b"#" {
+        return Some(element.to_vec());
+    }
+    let star = c_pattern.iter().position(|&c| c == b'*')?;
+    let arrow = c_pattern[star + 1..]
+        .windows(2)
+        .position(|w| w == b"->")
+        .map(|at| star + 1 + at)
+        .filter(|&at| at + 2 < c_pattern.len());
+    let (postfix_end, field) = match arrow {
+        Some(at) => (at, Some(&pattern[at + 2..])),
+        None => (pattern.len(), None),
+    };
+    let mut key = Vec::with_capacity(pattern.len() + element.len());
+    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(element);
+    key.extend_from_slice(&pattern[star + 1..postfix_end]);
+    match (db.get_value(&key)?, field) {
+        (Value::Hash(hash), Some(field)) => hash.get(field).map(|v| v.as_bytes().to_vec()),
+        (value, None) => value.as_str().map(|s| s.to_vec()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_read_like_strtod() {
+        assert_eq!(sort_score(b""), Some(0.0));
+        assert_eq!(sort_score(b"  1.5"), Some(1.5));
+        assert_eq!(sort_score(b"3\x00junk"), Some(3.0));
+        assert_eq!(sort_score(b"   "), None);
+        assert_eq!(sort_score(b"1x"), None);
+        assert_eq!(sort_score(b"nan"), None);
+        assert_eq!(sort_score(b"1e400"), None);
+        assert_eq!(sort_score(b"-inf"), Some(f64::NEG_INFINITY));
+    }
+
+    #[test]
+    fn store_key_is_the_last_store_outside_option_arguments() {
+        let args = crate::resp::request::OwnedArgs::from_slices([
+            &b"SORT"[..],
+            b"k",
+            b"BY",
+            b"store",
+            b"STORE",
+            b"a",
+            b"GET",
+            b"x",
+            b"STORE",
+            b"b",
+        ]);
+        assert_eq!(
+            sort_keys(args.as_args()),
+            alloc::vec![(1, RO | ACCESS), (9, OW | UPDATE)]
+        );
+    }
+}
