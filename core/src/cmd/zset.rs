@@ -477,24 +477,8 @@ fn zrange_generic(
         core::mem::swap(&mut min_at, &mut max_at);
     }
     let (min, max) = (args.get(min_at), args.get(max_at));
-    let bounds = match by {
-        By::Score => match parse_score_range(min, max) {
-            Some(range) => Bounds::Score(range),
-            None => return reply.error(SCORE_RANGE_ERROR),
-        },
-        By::Lex => match parse_lex_range(min, max) {
-            Some(range) => Bounds::Lex(range),
-            None => return reply.error(LEX_RANGE_ERROR),
-        },
-        By::Rank | By::Auto => {
-            let Some(start) = parse::integer(min, reply) else {
-                return;
-            };
-            let Some(end) = parse::integer(max, reply) else {
-                return;
-            };
-            Bounds::Rank(start, end)
-        }
+    let Some(bounds) = parse_bounds(by, min, max, reply) else {
+        return;
     };
     let mut db = ctx.db();
     let Ok(found) = read_zset(&mut db, args.get(key_at), reply) else {
@@ -661,28 +645,34 @@ fn zlexcount(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     }
 }
 
+/// The `min max` (or `start stop`) of a range command, read as `by`
+/// says; replies the error itself.
+fn parse_bounds<'a>(by: By, min: &'a [u8], max: &'a [u8], reply: &mut Reply) -> Option<Bounds<'a>> {
+    Some(match by {
+        By::Score => match parse_score_range(min, max) {
+            Some(range) => Bounds::Score(range),
+            None => {
+                reply.error(SCORE_RANGE_ERROR);
+                return None;
+            }
+        },
+        By::Lex => match parse_lex_range(min, max) {
+            Some(range) => Bounds::Lex(range),
+            None => {
+                reply.error(LEX_RANGE_ERROR);
+                return None;
+            }
+        },
+        By::Rank | By::Auto => Bounds::Rank(parse::integer(min, reply)?, parse::integer(max, reply)?),
+    })
+}
+
 /// ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX
 /// (`zremrangeGenericCommand`).
 fn zremrange_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by: By, reply: &mut Reply) {
     let (min, max) = (args.get(2), args.get(3));
-    let bounds = match by {
-        By::Score => match parse_score_range(min, max) {
-            Some(range) => Bounds::Score(range),
-            None => return reply.error(SCORE_RANGE_ERROR),
-        },
-        By::Lex => match parse_lex_range(min, max) {
-            Some(range) => Bounds::Lex(range),
-            None => return reply.error(LEX_RANGE_ERROR),
-        },
-        By::Rank | By::Auto => {
-            let Some(start) = parse::integer(min, reply) else {
-                return;
-            };
-            let Some(end) = parse::integer(max, reply) else {
-                return;
-            };
-            Bounds::Rank(start, end)
-        }
+    let Some(bounds) = parse_bounds(by, min, max, reply) else {
+        return;
     };
     let key = args.get(1);
     let mut db = ctx.db();
@@ -1742,96 +1732,15 @@ fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, Id};
-    use crate::engine::client::ConnInfo;
-    use crate::engine::{ClientHandle, Engine, Host, HostInfo};
+    use crate::engine::tests::{connect, engine_with_client, propagated, send, send_args};
+    use crate::engine::Engine;
     use alloc::string::String;
     use std::vec;
 
-    struct TestHost;
-
-    impl Host for TestHost {
-        fn apply_config(&mut self, _: &mut Config, _: &[Id]) -> Result<(), String> {
-            Ok(())
-        }
-        fn info(&self) -> HostInfo {
-            HostInfo::default()
-        }
-        fn log(&mut self, _: u8, _: &str) {}
-        fn monotonic_us(&self) -> u64 {
-            0
-        }
-        fn unix_time_us(&self) -> i64 {
-            1_700_000_000_000_000
-        }
-        fn rewrite_config(&mut self, _: &Config) -> Result<(), String> {
-            Err("no config file".into())
-        }
-    }
-
-    const NOW: i64 = 1_700_000_000_000;
-
     fn engine() -> Engine {
-        let mut engine = Engine::new(Config::new(), [7; 32], Box::new(TestHost), NOW);
+        let (mut engine, _) = engine_with_client();
         engine.record_propagation(true);
         engine
-    }
-
-    fn connect(engine: &mut Engine) -> ClientHandle {
-        engine
-            .connect(
-                ConnInfo {
-                    addr: "127.0.0.1:1".into(),
-                    laddr: "127.0.0.1:6379".into(),
-                    fd: 1,
-                    is_local: true,
-                    unix_socket: false,
-                },
-                NOW,
-            )
-            .expect("connect")
-    }
-
-    fn send(engine: &mut Engine, client: ClientHandle, line: &str) -> Vec<u8> {
-        if let Some(buffer) = engine.input_buffer(client) {
-            buffer.extend_from_slice(line.as_bytes());
-            buffer.extend_from_slice(b"\r\n");
-        }
-        engine.process_input(client, NOW);
-        let output = engine.output(client).to_vec();
-        engine.consume_output(client, output.len());
-        output
-    }
-
-    /// Sends one command as a RESP array (for lines too long to be inline).
-    fn send_args(engine: &mut Engine, client: ClientHandle, args: &[String]) -> Vec<u8> {
-        let mut request = alloc::format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&alloc::format!("${}\r\n{}\r\n", arg.len(), arg));
-        }
-        if let Some(buffer) = engine.input_buffer(client) {
-            buffer.extend_from_slice(request.as_bytes());
-        }
-        engine.process_input(client, NOW);
-        let output = engine.output(client).to_vec();
-        engine.consume_output(client, output.len());
-        output
-    }
-
-    fn propagated(engine: &mut Engine) -> Vec<String> {
-        engine
-            .take_propagated()
-            .iter()
-            .map(|p| {
-                let words: Vec<String> = p
-                    .args
-                    .as_args()
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect();
-                words.join(" ")
-            })
-            .collect()
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub mod stats;
 pub mod watch;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::cmd::table::CommandTable;
 use crate::config::{Config, Id};

@@ -41,7 +41,13 @@ impl Host for TestHost {
 /// An engine at a fixed time with one connected client.
 pub fn engine_with_client() -> (Engine, ClientHandle) {
     let mut engine = Engine::new(Config::new(), [7; 32], Box::new(TestHost), 1_700_000_000_000);
-    let handle = engine
+    let handle = connect(&mut engine);
+    (engine, handle)
+}
+
+/// Connects one more local client.
+pub fn connect(engine: &mut Engine) -> ClientHandle {
+    engine
         .connect(
             ConnInfo {
                 addr: "127.0.0.1:1".into(),
@@ -52,8 +58,7 @@ pub fn engine_with_client() -> (Engine, ClientHandle) {
             },
             1_700_000_000_000,
         )
-        .expect("connect");
-    (engine, handle)
+        .expect("connect")
 }
 
 /// Feeds `input` and returns everything the client got back.
@@ -86,16 +91,31 @@ fn protocol_error_replies_then_closes() {
     assert_eq!(engine.close_state(client), super::CloseState::AfterFlush);
 }
 
-#[test]
-fn writes_propagate_their_effects() {
-    let (mut engine, client) = engine_with_client();
-    engine.record_propagation(true);
-    roundtrip(
-        &mut engine,
-        client,
-        b"SET a 1 EX 100\r\nGET a\r\nINCRBYFLOAT f 1.5\r\nMULTI\r\nINCR a\r\nINCR a\r\nEXEC\r\n",
-    );
-    let stream: Vec<String> = engine
+/// Sends one inline command line and returns the reply bytes.
+pub fn send(engine: &mut Engine, handle: ClientHandle, line: &str) -> Vec<u8> {
+    roundtrip(engine, handle, alloc::format!("{line}\r\n").as_bytes())
+}
+
+/// Sends one command as a RESP array (arguments too long or too binary
+/// for an inline line) and returns the reply bytes.
+pub fn send_args<A: AsRef<[u8]>>(engine: &mut Engine, handle: ClientHandle, args: &[A]) -> Vec<u8> {
+    roundtrip(engine, handle, &encode_args(args))
+}
+
+fn encode_args<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+    let mut out = alloc::format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        let arg = arg.as_ref();
+        out.extend_from_slice(alloc::format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// What the engine propagated since the last call, one line per command.
+pub fn propagated(engine: &mut Engine) -> Vec<String> {
+    engine
         .take_propagated()
         .iter()
         .map(|p| {
@@ -107,9 +127,20 @@ fn writes_propagate_their_effects() {
                 .collect();
             words.join(" ")
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn writes_propagate_their_effects() {
+    let (mut engine, client) = engine_with_client();
+    engine.record_propagation(true);
+    roundtrip(
+        &mut engine,
+        client,
+        b"SET a 1 EX 100\r\nGET a\r\nINCRBYFLOAT f 1.5\r\nMULTI\r\nINCR a\r\nINCR a\r\nEXEC\r\n",
+    );
     assert_eq!(
-        stream,
+        propagated(&mut engine),
         [
             "SET a 1 PXAT 1700000100000",
             "SET f 1.5 KEEPTTL",
@@ -125,16 +156,6 @@ fn writes_propagate_their_effects() {
 fn command_names() -> Vec<String> {
     let table = crate::cmd::table::CommandTable::new();
     table.top_level().map(|e| String::from(e.command.name)).collect()
-}
-
-fn encode(args: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = alloc::format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(alloc::format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 fn argument() -> impl Strategy<Value = Vec<u8>> {
@@ -209,7 +230,7 @@ proptest! {
             }
             let mut command = alloc::vec![name.as_bytes().to_vec()];
             command.extend(args);
-            let out = roundtrip(&mut engine, client, &encode(&command));
+            let out = roundtrip(&mut engine, client, &encode_args(&command));
             // One or more complete replies (UNSUBSCRIBE answers per channel), nothing else.
             let mut rest = &out[..];
             prop_assert!(!rest.is_empty(), "command {:?} got no reply", command);

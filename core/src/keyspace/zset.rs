@@ -819,18 +819,27 @@ impl ZSet {
         self.range(0, self.len().saturating_sub(1))
     }
 
+    /// Whether some entry may be in `range`: it is not empty and reaches
+    /// between the first and last entries (`zslIsInRange`).
+    fn overlaps(&self, range: &impl RangeSpec) -> bool {
+        let len = self.len();
+        if range.is_empty() || len == 0 {
+            return false;
+        }
+        match (self.get(0), self.get(len - 1)) {
+            (Some((first_score, first)), Some((last_score, last))) => {
+                range.gte_min(last_score, last) && range.lte_max(first_score, first)
+            }
+            _ => false,
+        }
+    }
+
     /// Rank of the first entry in `range` (`zslFirstInRange` and its
     /// listpack and lex twins). A listpack is scanned from the start, as
     /// Redis does; a skiplist is searched, assuming the range is ordered
     /// like the set (always true by score; by member when scores are equal).
     pub fn first_in_range(&self, range: &impl RangeSpec) -> Option<usize> {
-        let len = self.len();
-        if range.is_empty() || len == 0 {
-            return None;
-        }
-        let (last_score, last) = self.get(len - 1)?;
-        let (first_score, first) = self.get(0)?;
-        if !range.gte_min(last_score, last) || !range.lte_max(first_score, first) {
+        if !self.overlaps(range) {
             return None;
         }
         let at = match self {
@@ -843,13 +852,7 @@ impl ZSet {
 
     /// Rank of the last entry in `range` (`zslLastInRange` and twins).
     pub fn last_in_range(&self, range: &impl RangeSpec) -> Option<usize> {
-        let len = self.len();
-        if range.is_empty() || len == 0 {
-            return None;
-        }
-        let (last_score, last) = self.get(len - 1)?;
-        let (first_score, first) = self.get(0)?;
-        if !range.gte_min(last_score, last) || !range.lte_max(first_score, first) {
+        if !self.overlaps(range) {
             return None;
         }
         let at = match self {
