@@ -2,11 +2,25 @@
 //! searched linearly), a big one a `hashtable` ([`Dict`]). The conversion
 //! happens where Redis 7.0 does it: when the field count passes
 //! `hash-max-listpack-entries` or a field or value passes
-//! `hash-max-listpack-value`; a hash never converts back.
+//! `hash-max-listpack-value`, or when the listpack would pass Redis's 1 GiB
+//! safety size; a hash never converts back.
+//!
+//! The listpack here is a vector of pairs, not Redis's byte layout, but it
+//! answers everything in the same order, and [`Hash::listpack_bytes`] tells
+//! the size Redis's listpack would have, for the safety limit.
 
 use super::compact::CompactBytes;
 use super::dict::Dict;
+use crate::util::number::parse_i64;
+use crate::util::rng::Rng;
 use alloc::vec::Vec;
+
+/// Largest listpack Redis builds (`LISTPACK_MAX_SAFETY_SIZE`); a hash that
+/// would grow past it becomes a table.
+pub const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
+
+/// Bytes of a listpack's header (total bytes, element count) and end mark.
+const LISTPACK_OVERHEAD: usize = 6 + 1;
 
 /// The thresholds for compact encodings, from the config.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,8 +76,45 @@ impl Hash {
         }
     }
 
-    /// Sets `field` to `value`; returns whether the field is new. Converts
-    /// to a table first when the listpack limits would be exceeded.
+    /// Whether `field` is present.
+    pub fn contains(&self, field: &[u8]) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// Converts to a table before strings of the lengths `incoming` are
+    /// added, when one of them is longer than `max_value` or the listpack
+    /// would pass its safety size (`hashTypeTryConversion`). The field
+    /// count is checked as fields arrive, by [`Hash::set`].
+    pub fn prepare_for(&mut self, incoming: impl Iterator<Item = usize>, limits: &ListpackLimits) {
+        let Hash::Listpack(pairs) = self else {
+            return;
+        };
+        let len = pairs.len();
+        let mut sum = 0usize;
+        for item_len in incoming {
+            if item_len > limits.max_value {
+                self.convert_to_table();
+                return;
+            }
+            sum = sum.saturating_add(item_len);
+        }
+        // Each pair takes at most its bytes plus 2 × 10 bytes of encoding
+        // and back-length in a listpack: skip the exact count when even
+        // that bound is safe.
+        let bound = len
+            .saturating_mul(limits.max_value.saturating_add(10).saturating_mul(2))
+            .saturating_add(LISTPACK_OVERHEAD);
+        if bound.saturating_add(sum) > LISTPACK_MAX_SAFETY_SIZE
+            && self.listpack_bytes().saturating_add(sum) > LISTPACK_MAX_SAFETY_SIZE
+        {
+            self.convert_to_table();
+        }
+    }
+
+    /// Sets `field` to `value`; returns whether the field is new
+    /// (`hashTypeSet`). A field or value longer than `max_value` converts
+    /// the listpack first; a field count past `max_entries` after the
+    /// insertion converts it then.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: &ListpackLimits) -> bool {
         if let Hash::Listpack(pairs) = self {
             if field.len() > limits.max_value || value.len() > limits.max_value {
@@ -78,11 +129,18 @@ impl Hash {
                 self.convert_to_table();
             }
         }
-        match self {
-            Hash::Table(table) => table
-                .insert(CompactBytes::new(field), CompactBytes::new(value))
-                .is_none(),
-            Hash::Listpack(_) => unreachable!("converted above"),
+        let Hash::Table(table) = self else {
+            return false; // not reached: converted above
+        };
+        match table.get_mut(field) {
+            Some(slot) => {
+                *slot = CompactBytes::new(value);
+                false
+            }
+            None => {
+                table.insert_new(CompactBytes::new(field), CompactBytes::new(value));
+                true
+            }
         }
     }
 
@@ -114,6 +172,32 @@ impl Hash {
         }
     }
 
+    /// A random pair, every field equally likely in a listpack
+    /// (`lpRandomPair`), a random bucket then a random chain node in a
+    /// table (`dictGetFairRandomKey`).
+    pub fn random(&self, rng: &mut Rng) -> Option<(&CompactBytes, &CompactBytes)> {
+        match self {
+            Hash::Listpack(pairs) => pairs.get(rng.below(pairs.len() as u64) as usize).map(|(f, v)| (f, v)),
+            Hash::Table(table) => table.random(rng),
+        }
+    }
+
+    /// One step of a SCAN: a listpack emits everything and returns cursor
+    /// 0 whatever the cursor (Redis does not keep state for small
+    /// encodings); a table emits the buckets at `cursor` ([`Dict::scan`])
+    /// and returns the next cursor.
+    pub fn scan(&self, cursor: u64, mut emit: impl FnMut(&CompactBytes, &CompactBytes)) -> u64 {
+        match self {
+            Hash::Listpack(pairs) => {
+                for (field, value) in pairs {
+                    emit(field, value);
+                }
+                0
+            }
+            Hash::Table(table) => table.scan(cursor, emit),
+        }
+    }
+
     /// Switches to the hash-table encoding.
     pub fn convert_to_table(&mut self) {
         if let Hash::Listpack(pairs) = self {
@@ -122,6 +206,18 @@ impl Hash {
                 table.insert_new(field, value);
             }
             *self = Hash::Table(table);
+        }
+    }
+
+    /// The size in bytes Redis's listpack of these pairs would have
+    /// (header, each entry's encoding, data and back-length, end mark);
+    /// 0 for a table.
+    pub fn listpack_bytes(&self) -> usize {
+        match self {
+            Hash::Listpack(pairs) => pairs.iter().fold(LISTPACK_OVERHEAD, |total, (field, value)| {
+                total + listpack_entry_size(field) + listpack_entry_size(value)
+            }),
+            Hash::Table(_) => 0,
         }
     }
 
@@ -136,6 +232,31 @@ impl Hash {
             }
         }
     }
+}
+
+/// Bytes one element takes in a listpack: integers in the smallest integer
+/// encoding that holds them, strings with a 1-, 2- or 5-byte header, then
+/// the back-length (`lpEncodeGetType`, `lpEncodeBacklen`).
+fn listpack_entry_size(element: &[u8]) -> usize {
+    let encoded = match parse_i64(element) {
+        Some(0..=127) => 1,
+        Some(-4096..=4095) => 2,
+        Some(-32768..=32767) => 3,
+        Some(-8_388_608..=8_388_607) => 4,
+        Some(-2_147_483_648..=2_147_483_647) => 5,
+        Some(_) => 9,
+        None if element.len() < 64 => 1 + element.len(),
+        None if element.len() < 4096 => 2 + element.len(),
+        None => 5 + element.len(),
+    };
+    let back_length = match encoded {
+        0..=127 => 1,
+        128..=16_382 => 2,
+        16_383..=2_097_150 => 3,
+        2_097_151..=268_435_454 => 4,
+        _ => 5,
+    };
+    encoded + back_length
 }
 
 /// Iterator over a hash's fields and values.
@@ -161,12 +282,13 @@ impl<'a> Iterator for HashIter<'a> {
 mod tests {
     use super::*;
 
+    fn limits(max_entries: usize, max_value: usize) -> ListpackLimits {
+        ListpackLimits { max_entries, max_value }
+    }
+
     #[test]
     fn converts_past_limits_and_keeps_fields() {
-        let limits = ListpackLimits {
-            max_entries: 2,
-            max_value: 4,
-        };
+        let limits = limits(2, 4);
         let mut hash = Hash::default();
         assert!(hash.set(b"a", b"1", &limits));
         assert!(!hash.set(b"a", b"2", &limits));
@@ -175,10 +297,107 @@ mod tests {
         assert!(hash.set(b"c", b"4", &limits));
         assert_eq!(hash.encoding_name(), "hashtable");
         assert_eq!(hash.get(b"a").map(|v| v.as_bytes()), Some(&b"2"[..]));
+        assert!(!hash.set(b"c", b"5", &limits));
+        assert_eq!(hash.get(b"c").map(|v| v.as_bytes()), Some(&b"5"[..]));
         let mut long = Hash::default();
         long.set(b"a", b"12345", &limits);
         assert_eq!(long.encoding_name(), "hashtable");
+        let mut long_field = Hash::default();
+        long_field.set(b"12345", b"a", &limits);
+        assert_eq!(long_field.encoding_name(), "hashtable");
         assert!(hash.remove(b"a") && !hash.remove(b"a"));
         assert_eq!(hash.len(), 2);
+    }
+
+    #[test]
+    fn exactly_at_the_limits_stays_a_listpack() {
+        let limits = limits(3, 4);
+        let mut hash = Hash::default();
+        for field in [&b"f1"[..], b"f2", b"1234"] {
+            hash.prepare_for([field.len(), 4].into_iter(), &limits);
+            hash.set(field, b"abcd", &limits);
+        }
+        assert_eq!(hash.encoding_name(), "listpack");
+        let fields: Vec<&[u8]> = hash.iter().map(|(f, _)| f.as_bytes()).collect();
+        assert_eq!(fields, [&b"f1"[..], b"f2", b"1234"]);
+        hash.prepare_for([2, 5].into_iter(), &limits);
+        assert_eq!(hash.encoding_name(), "hashtable");
+        // Never back, even when emptied.
+        for field in [&b"f1"[..], b"f2", b"1234"] {
+            hash.remove(field);
+        }
+        hash.set(b"x", b"y", &limits);
+        assert_eq!(hash.encoding_name(), "hashtable");
+    }
+
+    #[test]
+    fn zero_entries_converts_on_first_insert() {
+        let mut hash = Hash::default();
+        assert!(hash.set(b"a", b"b", &limits(0, 64)));
+        assert_eq!(hash.encoding_name(), "hashtable");
+    }
+
+    #[test]
+    fn listpack_sizes_follow_the_encoding() {
+        assert_eq!(listpack_entry_size(b"0"), 2);
+        assert_eq!(listpack_entry_size(b"127"), 2);
+        assert_eq!(listpack_entry_size(b"128"), 3);
+        assert_eq!(listpack_entry_size(b"-4096"), 3);
+        assert_eq!(listpack_entry_size(b"32767"), 4);
+        assert_eq!(listpack_entry_size(b"8388607"), 5);
+        assert_eq!(listpack_entry_size(b"2147483647"), 6);
+        assert_eq!(listpack_entry_size(b"2147483648"), 10);
+        assert_eq!(listpack_entry_size(b"007"), 5);
+        assert_eq!(listpack_entry_size(b"abc"), 5);
+        assert_eq!(listpack_entry_size(&[b'x'; 63]), 65);
+        assert_eq!(listpack_entry_size(&[b'x'; 64]), 67);
+        assert_eq!(listpack_entry_size(&[b'x'; 125]), 128);
+        assert_eq!(listpack_entry_size(&[b'x'; 126]), 130);
+        assert_eq!(listpack_entry_size(&[b'x'; 16_378]), 16_383 + 3);
+        assert_eq!(listpack_entry_size(&[b'x'; 16_377]), 16_382 + 2);
+        assert_eq!(listpack_entry_size(&[b'x'; 4096]), 4101 + 2);
+        let mut hash = Hash::default();
+        hash.set(b"a", b"1", &limits(8, 64));
+        assert_eq!(hash.listpack_bytes(), 7 + 3 + 2);
+    }
+
+    #[test]
+    fn safety_size_converts_big_listpacks() {
+        let limits = limits(512, usize::MAX);
+        let mut hash = Hash::default();
+        let big = alloc::vec![b'x'; 1 << 20];
+        hash.set(b"a", &big, &limits);
+        let stored = hash.listpack_bytes();
+        assert_eq!(stored, 7 + 3 + (5 + (1 << 20) + 3));
+        hash.prepare_for([1, LISTPACK_MAX_SAFETY_SIZE - stored - 1].into_iter(), &limits);
+        assert_eq!(hash.encoding_name(), "listpack");
+        hash.prepare_for([1, LISTPACK_MAX_SAFETY_SIZE - stored].into_iter(), &limits);
+        assert_eq!(hash.encoding_name(), "hashtable");
+    }
+
+    #[test]
+    fn scan_and_random_cover_both_encodings() {
+        let mut rng = Rng::new([3; 32]);
+        let mut hash = Hash::default();
+        assert!(hash.random(&mut rng).is_none());
+        for i in 0..5u8 {
+            hash.set(&[b'f', b'0' + i], &[i], &limits(8, 64));
+        }
+        let mut seen = Vec::new();
+        assert_eq!(hash.scan(12345, |f, _| seen.push(f.clone())), 0);
+        assert_eq!(seen.len(), 5);
+        assert!(hash.random(&mut rng).is_some());
+        hash.convert_to_table();
+        let mut cursor = 0;
+        let mut count = 0;
+        loop {
+            cursor = hash.scan(cursor, |_, _| count += 1);
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(count, 5);
+        let (field, value) = hash.random(&mut rng).expect("non-empty");
+        assert_eq!(hash.get(field), Some(value));
     }
 }
