@@ -24,14 +24,18 @@ use alloc::vec::Vec;
 use core::hash::BuildHasher;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-static HASH_SEED: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+/// Until a host seeds it: any value, replaced by the first seed.
+const UNSEEDED: u64 = 0x9e37_79b9_7f4a_7c15;
+static HASH_SEED: AtomicU64 = AtomicU64::new(UNSEEDED);
 
-/// Sets the seed of every `Dict`'s hash function. Call it once at start-up,
-/// before any table is filled, with random bytes from the host (Redis does
-/// the same with `dictSetHashFunctionSeed`): a seed an attacker cannot guess
-/// keeps crafted keys from landing in one chain.
+/// Seeds every `Dict`'s hash function, once per process: call it at
+/// start-up, before any table is filled, with random bytes from the host
+/// (Redis does the same with `dictSetHashFunctionSeed`); a seed an attacker
+/// cannot guess keeps crafted keys from landing in one chain. Later calls
+/// change nothing: tables other engines of the same process (tests) have
+/// filled must keep finding their keys.
 pub fn set_hash_seed(seed: u64) {
-    HASH_SEED.store(seed, Ordering::Relaxed);
+    let _ = HASH_SEED.compare_exchange(UNSEEDED, seed, Ordering::Relaxed, Ordering::Relaxed);
 }
 
 /// The seeded hash of a key.
