@@ -104,3 +104,56 @@ pub fn timeout_deadline(arg: &[u8], now_ms: i64, reply: &mut Reply) -> Option<i6
     let ms = ceil(ms) as i64;
     Some(if ms > 0 { now_ms.saturating_add(ms) } else { 0 })
 }
+
+/// A SCAN cursor as `parseScanCursorOrReply` reads it with `strtoul`: an
+/// optional sign (`-1` wraps to the largest cursor), decimal digits, the
+/// text ending at the first NUL; no leading space, nothing after the
+/// digits, no overflow. `None` means "ERR invalid cursor".
+pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
+    if arg
+        .first()
+        .is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+    {
+        return None;
+    }
+    let text = match arg.iter().position(|&c| c == 0) {
+        Some(end) => &arg[..end],
+        None => arg,
+    };
+    if text.is_empty() {
+        return Some(0);
+    }
+    let (negative, digits) = match text[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &digit in digits {
+        value = value.checked_mul(10)?.checked_add((digit - b'0') as u64)?;
+    }
+    Some(if negative { value.wrapping_neg() } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_cursors_read_like_strtoul() {
+        assert_eq!(scan_cursor(b"0"), Some(0));
+        assert_eq!(scan_cursor(b""), Some(0));
+        assert_eq!(scan_cursor(b"+17"), Some(17));
+        assert_eq!(scan_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(scan_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(scan_cursor(b"5\x00junk"), Some(5));
+        assert_eq!(scan_cursor(b"18446744073709551616"), None);
+        assert_eq!(scan_cursor(b" 1"), None);
+        assert_eq!(scan_cursor(b"1 "), None);
+        assert_eq!(scan_cursor(b"-"), None);
+        assert_eq!(scan_cursor(b"0x10"), None);
+    }
+}
