@@ -7,6 +7,7 @@
 //! inline in the value; longer ones in one heap vector. Aggregates are boxed
 //! so the common case, a short string, costs no extra allocation.
 
+use super::compact::CompactBytes;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
@@ -92,9 +93,9 @@ impl ValueType {
     }
 }
 
-/// A string value's content without copying: bytes, or an integer to be
-/// formatted where needed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A string's content without copying: bytes, or an integer to be
+/// formatted where needed (an `int`-encoded value, an intset member).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StrRef<'a> {
     /// Byte content.
     Bytes(&'a [u8]),
@@ -127,6 +128,23 @@ impl StrRef<'_> {
     /// An owned copy of the bytes.
     pub fn to_vec(self) -> Vec<u8> {
         self.with_bytes(|b| b.to_vec())
+    }
+
+    /// An owned compact copy.
+    pub fn to_compact(self) -> CompactBytes {
+        match self {
+            StrRef::Int(n) => CompactBytes::from_i64(n),
+            StrRef::Bytes(bytes) => CompactBytes::new(bytes),
+        }
+    }
+
+    /// The integer the string spells, if it is a canonical i64.
+    #[inline]
+    pub fn as_i64(self) -> Option<i64> {
+        match self {
+            StrRef::Int(n) => Some(n),
+            StrRef::Bytes(bytes) => crate::util::number::parse_i64(bytes),
+        }
     }
 }
 
