@@ -13,7 +13,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
-use super::Ctx;
+use super::{typed, typed_mut, Ctx};
 use crate::engine::client::client_flag;
 use crate::keyspace::hash::Hash;
 use crate::keyspace::{CompactBytes, DbMut, Value};
@@ -158,14 +158,7 @@ const RANDOM_REPLY_LIMIT: usize = 512 * 1024 * 1024;
 /// The hash under `key` for reading (`lookupKeyRead` + `checkType`):
 /// `Ok(None)` when absent, `Err(())` after a WRONGTYPE reply.
 fn read_hash<'a>(db: &'a mut DbMut<'_>, key: &[u8], reply: &mut Reply) -> Result<Option<&'a Hash>, ()> {
-    match db.get_value(key) {
-        None => Ok(None),
-        Some(Value::Hash(hash)) => Ok(Some(hash)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
+    typed(db.get_value(key), reply)
 }
 
 /// Runs `change` on the hash under `key`, an empty one when the key is
@@ -179,7 +172,7 @@ fn change_hash<R>(
     change: impl FnOnce(&mut Hash, &mut Reply) -> Option<R>,
 ) -> Option<R> {
     let mut db = ctx.db();
-    match db.get_value_mut(key) {
+    match typed_mut::<Hash>(db.get_value_mut(key), reply).ok()? {
         None => {
             let mut hash = Hash::default();
             let result = change(&mut hash, reply)?;
@@ -188,14 +181,10 @@ fn change_hash<R>(
             }
             Some(result)
         }
-        Some(Value::Hash(hash)) => {
+        Some(hash) => {
             let result = change(hash, reply)?;
             db.signal_modified(key);
             Some(result)
-        }
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            None
         }
     }
 }
@@ -270,9 +259,10 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 fn hdel(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let key = args.get(1);
     let mut db = ctx.db();
-    let (deleted, emptied) = match db.get_value_mut(key) {
-        None => return reply.integer(0),
-        Some(Value::Hash(hash)) => {
+    let (deleted, emptied) = match typed_mut::<Hash>(db.get_value_mut(key), reply) {
+        Err(()) => return,
+        Ok(None) => return reply.integer(0),
+        Ok(Some(hash)) => {
             let mut deleted = 0;
             for field in args.iter().skip(2) {
                 if hash.remove(field) {
@@ -284,13 +274,8 @@ fn hdel(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             }
             (deleted, hash.is_empty())
         }
-        Some(_) => return reply.error(errors::WRONG_TYPE),
     };
-    if emptied {
-        db.delete(key);
-    } else if deleted > 0 {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, deleted > 0);
     ctx.dirty(deleted);
     reply.integer(deleted as i64);
 }

@@ -5,7 +5,7 @@
 use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
-use super::Ctx;
+use super::{typed, typed_mut, Ctx};
 use crate::engine::blocking::block_on_keys;
 use crate::keyspace::list::List;
 use crate::keyspace::{CompactBytes, Value};
@@ -151,34 +151,11 @@ impl End {
     }
 }
 
-/// The list under `key`: `Ok(None)` when absent, `Err` after a WRONGTYPE reply.
-fn list_mut<'a>(value: Option<&'a mut Value>, reply: &mut Reply) -> Result<Option<&'a mut List>, ()> {
-    match value {
-        None => Ok(None),
-        Some(Value::List(list)) => Ok(Some(list)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
-}
-
-fn list_ref<'a>(value: Option<&'a Value>, reply: &mut Reply) -> Result<Option<&'a List>, ()> {
-    match value {
-        None => Ok(None),
-        Some(Value::List(list)) => Ok(Some(list)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
-}
-
 /// LPUSH, RPUSH and their X forms (`pushGenericCommand`).
 fn push_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool, reply: &mut Reply) {
     let key = args.get(1);
     let mut db = ctx.db();
-    let len = match list_mut(db.get_value_mut(key), reply) {
+    let len = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(Some(list)) => {
             push_all(list, args, end);
@@ -251,11 +228,7 @@ fn pop_elements(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Vec<Co
         }
         emptied = list.is_empty();
     }
-    if emptied {
-        db.delete(key);
-    } else {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, true);
     ctx.dirty(popped.len() as u64);
     popped
 }
@@ -286,7 +259,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, reply: &mut Reply) {
     };
     let key = args.get(1);
     let mut db = ctx.db();
-    match list_mut(db.get_value_mut(key), reply) {
+    match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
             if count.is_some() {
@@ -326,7 +299,7 @@ fn rpop(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 /// `LLEN key`
 fn llen(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let mut db = ctx.db();
-    if let Ok(list) = list_ref(db.get_value(args.get(1)), reply) {
+    if let Ok(list) = typed::<List>(db.get_value(args.get(1)), reply) {
         reply.integer(list.map_or(0, List::len) as i64);
     }
 }
@@ -334,7 +307,7 @@ fn llen(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 /// `LINDEX key index`
 fn lindex(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let mut db = ctx.db();
-    let list = match list_ref(db.get_value(args.get(1)), reply) {
+    let list = match typed::<List>(db.get_value(args.get(1)), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.null();
@@ -355,7 +328,7 @@ fn lindex(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 fn lset(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let key = args.get(1);
     let mut db = ctx.db();
-    let list = match list_mut(db.get_value_mut(key), reply) {
+    let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.error(errors::NO_SUCH_KEY);
@@ -398,7 +371,7 @@ fn lrange(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         return;
     };
     let mut db = ctx.db();
-    let list = match list_ref(db.get_value(args.get(1)), reply) {
+    let list = match typed::<List>(db.get_value(args.get(1)), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.empty_array();
@@ -427,7 +400,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     };
     let key = args.get(1);
     let mut db = ctx.db();
-    let list = match list_mut(db.get_value_mut(key), reply) {
+    let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.ok();
@@ -443,11 +416,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     list.items.truncate(len - right);
     list.items.drain(..left.min(list.items.len()));
     let emptied = list.is_empty();
-    if emptied {
-        db.delete(key);
-    } else {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, true);
     ctx.dirty((left + right) as u64);
     reply.ok();
 }
@@ -459,7 +428,7 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     };
     let (key, target) = (args.get(1), args.get(3));
     let mut db = ctx.db();
-    let list = match list_mut(db.get_value_mut(key), reply) {
+    let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.integer(0);
@@ -495,11 +464,7 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         list.items = kept;
     }
     let emptied = list.is_empty();
-    if emptied {
-        db.delete(key);
-    } else if removed > 0 {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, removed > 0);
     ctx.dirty(removed as u64);
     reply.integer(removed as i64);
 }
@@ -516,7 +481,7 @@ fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     };
     let key = args.get(1);
     let mut db = ctx.db();
-    let list = match list_mut(db.get_value_mut(key), reply) {
+    let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
             reply.integer(0);
@@ -577,7 +542,7 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let from_tail = rank < 0;
     let rank = rank.unsigned_abs() as usize;
     let mut db = ctx.db();
-    let list = match list_ref(db.get_value(args.get(1)), reply) {
+    let list = match typed::<List>(db.get_value(args.get(1)), reply) {
         Err(()) => return,
         Ok(None) => {
             if count.is_some() {
@@ -630,7 +595,7 @@ fn move_element(
     reply: &mut Reply,
 ) {
     let mut db = ctx.db();
-    if list_mut(db.get_value_mut(destination), reply).is_err() {
+    if typed_mut::<List>(db.get_value_mut(destination), reply).is_err() {
         return;
     }
     let Some(element) = pop_elements(ctx, source, from, 1).pop() else {
@@ -665,7 +630,7 @@ fn move_element(
 fn lmove_generic(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, as_rpoplpush: bool, reply: &mut Reply) {
     let (source, destination) = (args.get(1), args.get(2));
     let mut db = ctx.db();
-    match list_mut(db.get_value_mut(source), reply) {
+    match typed_mut::<List>(db.get_value_mut(source), reply) {
         Err(()) => {}
         Ok(None) => reply.null(),
         Ok(Some(_)) => move_element(ctx, source, destination, from, to, as_rpoplpush, reply),
@@ -705,7 +670,7 @@ fn pop_first_ready(
             continue;
         }
         let mut db = ctx.db();
-        let len = match list_mut(db.get_value_mut(key), reply)? {
+        let len = match typed_mut::<List>(db.get_value_mut(key), reply)? {
             Some(list) if !list.is_empty() => list.len(),
             _ => continue,
         };
@@ -766,7 +731,7 @@ fn blmove_generic(
 ) {
     let (source, destination) = (args.get(1), args.get(2));
     let mut db = ctx.db();
-    let exists = match list_mut(db.get_value_mut(source), reply) {
+    let exists = match typed_mut::<List>(db.get_value_mut(source), reply) {
         Err(()) => return,
         Ok(list) => list.is_some(),
     };

@@ -27,7 +27,9 @@ pub mod zset;
 use crate::config::Config;
 use crate::engine::client::ClientState;
 use crate::engine::Server;
-use crate::keyspace::{DbMut, Keyspace};
+use crate::keyspace::value::Aggregate;
+use crate::keyspace::{DbMut, Keyspace, Value};
+use crate::resp::reply::Reply;
 use crate::resp::request::OwnedArgs;
 
 pub use spec::{Command, Handler};
@@ -110,9 +112,30 @@ impl Ctx<'_> {
     }
 }
 
+/// Checks the type of a looked-up value (`checkType`): `Ok(None)` when
+/// the key is absent, `Err(())` after replying WRONGTYPE.
+#[inline]
+pub(crate) fn typed<'a, T: Aggregate>(value: Option<&'a Value>, reply: &mut Reply) -> Result<Option<&'a T>, ()> {
+    match value {
+        None => Ok(None),
+        Some(value) => T::of(value).map(Some).ok_or_else(|| reply.error(errors::WRONG_TYPE)),
+    }
+}
+
+/// [`typed`] for a value looked up for writing.
+#[inline]
+pub(crate) fn typed_mut<'a, T: Aggregate>(value: Option<&'a mut Value>, reply: &mut Reply) -> Result<Option<&'a mut T>, ()> {
+    match value {
+        None => Ok(None),
+        Some(value) => T::of_mut(value)
+            .map(Some)
+            .ok_or_else(|| reply.error(errors::WRONG_TYPE)),
+    }
+}
+
 /// A HELP reply: Redis's header line, `lines`, and the HELP entry
 /// (`addReplyHelp`).
-pub fn reply_help(reply: &mut crate::resp::reply::Reply, command: &[u8], lines: &[&str]) {
+pub fn reply_help(reply: &mut Reply, command: &[u8], lines: &[&str]) {
     reply.array(lines.len() + 3);
     let mut header = command.to_ascii_uppercase();
     header.extend_from_slice(b" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");

@@ -19,7 +19,7 @@ use super::parse::{self, is};
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::string::reply_str;
-use super::Ctx;
+use super::{typed, typed_mut, Ctx};
 use crate::engine::client::client_flag;
 use crate::keyspace::set::Set;
 use crate::keyspace::{CompactBytes, DbMut, StrRef, Value};
@@ -196,26 +196,12 @@ const SRANDMEMBER_SUB_STRATEGY_MUL: usize = 3;
 /// The set under `key` for reading (`lookupKeyRead` + `checkType`):
 /// `Ok(None)` when absent, `Err(())` after a WRONGTYPE reply.
 fn read_set<'a>(db: &'a mut DbMut<'_>, key: &[u8], reply: &mut Reply) -> Result<Option<&'a Set>, ()> {
-    match db.get_value(key) {
-        None => Ok(None),
-        Some(Value::Set(set)) => Ok(Some(set)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
+    typed(db.get_value(key), reply)
 }
 
 /// The set under `key` for writing (`lookupKeyWrite` + `checkType`).
 fn write_set<'a>(db: &'a mut DbMut<'_>, key: &[u8], reply: &mut Reply) -> Result<Option<&'a mut Set>, ()> {
-    match db.get_value_mut(key) {
-        None => Ok(None),
-        Some(Value::Set(set)) => Ok(Some(set)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
+    typed_mut(db.get_value_mut(key), reply)
 }
 
 /// `set-max-intset-entries`.
@@ -298,11 +284,7 @@ fn srem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             }
         }
     }
-    if emptied {
-        db.delete(key);
-    } else if removed > 0 {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, removed > 0);
     ctx.dirty(removed);
     reply.integer(removed as i64);
 }

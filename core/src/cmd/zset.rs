@@ -13,7 +13,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
-use super::Ctx;
+use super::{typed, typed_mut, Ctx};
 use crate::engine::blocking::block_on_keys;
 use crate::engine::client::client_flag;
 use crate::keyspace::dict::Dict;
@@ -202,26 +202,12 @@ const RANDOM_REPLY_LIMIT: usize = 512 * 1024 * 1024;
 /// The sorted set under `key` for reading (`lookupKeyRead` + `checkType`):
 /// `Ok(None)` when absent, `Err(())` after a WRONGTYPE reply.
 fn read_zset<'a>(db: &'a mut DbMut<'_>, key: &[u8], reply: &mut Reply) -> Result<Option<&'a ZSet>, ()> {
-    match db.get_value(key) {
-        None => Ok(None),
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
+    typed(db.get_value(key), reply)
 }
 
 /// The sorted set under `key` for writing (`lookupKeyWrite` + `checkType`).
 fn write_zset<'a>(db: &'a mut DbMut<'_>, key: &[u8], reply: &mut Reply) -> Result<Option<&'a mut ZSet>, ()> {
-    match db.get_value_mut(key) {
-        None => Ok(None),
-        Some(Value::ZSet(zset)) => Ok(Some(zset)),
-        Some(_) => {
-            reply.error(errors::WRONG_TYPE);
-            Err(())
-        }
-    }
+    typed_mut(db.get_value_mut(key), reply)
 }
 
 /// Writes scores as `addReplyDouble` does, reusing one buffer for the
@@ -869,11 +855,7 @@ fn zrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             break;
         }
     }
-    if emptied {
-        db.delete(key);
-    } else if deleted > 0 {
-        db.signal_modified(key);
-    }
+    db.settle(key, emptied, deleted > 0);
     ctx.dirty(deleted);
     reply.integer(deleted as i64);
 }

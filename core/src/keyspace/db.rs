@@ -319,6 +319,17 @@ impl<'a> DbMut<'a> {
         removed
     }
 
+    /// Settles a key whose list, hash, set or sorted set a command shrank
+    /// in place: deleted when it became empty (Redis never keeps an empty
+    /// aggregate), else signalled as modified when something `changed`.
+    pub fn settle(&mut self, key: &[u8], emptied: bool, changed: bool) {
+        if emptied {
+            self.delete(key);
+        } else if changed {
+            self.signal_modified(key);
+        }
+    }
+
     /// Sets an absolute expiry on an existing key; returns false when the
     /// key is absent.
     pub fn set_expiry(&mut self, key: &[u8], when_ms: i64) -> bool {

@@ -265,6 +265,42 @@ impl Value {
     }
 }
 
+/// An aggregate type a value may hold, for lookups that check the type
+/// (Redis's `checkType`).
+pub trait Aggregate {
+    /// The aggregate inside `value`, if it holds this type.
+    fn of(value: &Value) -> Option<&Self>;
+    /// The same, mutable.
+    fn of_mut(value: &mut Value) -> Option<&mut Self>;
+}
+
+macro_rules! aggregate {
+    ($type:ty, $variant:ident) => {
+        impl Aggregate for $type {
+            #[inline]
+            fn of(value: &Value) -> Option<&Self> {
+                match value {
+                    Value::$variant(inner) => Some(inner),
+                    _ => None,
+                }
+            }
+
+            #[inline]
+            fn of_mut(value: &mut Value) -> Option<&mut Self> {
+                match value {
+                    Value::$variant(inner) => Some(inner),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+aggregate!(List, List);
+aggregate!(Hash, Hash);
+aggregate!(Set, Set);
+aggregate!(ZSet, ZSet);
+
 impl core::fmt::Debug for Value {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.as_str() {
