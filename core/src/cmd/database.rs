@@ -128,3 +128,46 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     ctx.dirty(1);
     reply.ok();
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::tests::{connect, engine_with_client, propagated, send};
+    use std::vec;
+
+    #[test]
+    fn flushes_propagate_even_when_empty_and_errors_do_not() {
+        let (mut engine, _) = engine_with_client();
+        engine.record_propagation(true);
+        let client = connect(&mut engine);
+        assert_eq!(send(&mut engine, client, "FLUSHDB"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "FLUSHALL ASYNC"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "FLUSHDB bogus"), b"-ERR syntax error\r\n");
+        assert_eq!(send(&mut engine, client, "SWAPDB 0 0"), b"+OK\r\n");
+        assert_eq!(
+            send(&mut engine, client, "SWAPDB 0 16"),
+            b"-ERR DB index is out of range\r\n"
+        );
+        assert_eq!(
+            send(&mut engine, client, "SWAPDB 0 x"),
+            b"-ERR invalid second DB index\r\n"
+        );
+        assert_eq!(propagated(&mut engine), vec!["FLUSHDB", "FLUSHALL ASYNC", "SWAPDB 0 0"]);
+    }
+
+    #[test]
+    fn swapdb_moves_keys_with_their_expiries() {
+        let (mut engine, client) = engine_with_client();
+        send(&mut engine, client, "SET a 1 PX 5000");
+        send(&mut engine, client, "SELECT 3");
+        send(&mut engine, client, "SET b 2");
+        assert_eq!(send(&mut engine, client, "SWAPDB 3 0"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "GET a"), b"$1\r\n1\r\n");
+        assert_eq!(send(&mut engine, client, "PTTL a"), b":5000\r\n");
+        assert_eq!(send(&mut engine, client, "DBSIZE"), b":1\r\n");
+        send(&mut engine, client, "SELECT 0");
+        assert_eq!(send(&mut engine, client, "GET b"), b"$1\r\n2\r\n");
+        assert_eq!(engine.keyspace().total_keys(), 2);
+        assert_eq!(send(&mut engine, client, "FLUSHALL"), b"+OK\r\n");
+        assert_eq!(engine.keyspace().total_keys(), 0);
+    }
+}

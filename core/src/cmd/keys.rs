@@ -405,3 +405,45 @@ fn move_(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     ctx.dirty(1);
     reply.integer(1);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::tests::{connect, engine_with_client, propagated, send};
+    use std::vec;
+
+    #[test]
+    fn renames_copies_and_moves_propagate_only_when_they_act() {
+        let (mut engine, _) = engine_with_client();
+        engine.record_propagation(true);
+        let client = connect(&mut engine);
+        send(&mut engine, client, "SET a 1");
+        send(&mut engine, client, "SET b 2");
+        assert_eq!(send(&mut engine, client, "RENAME a a"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "RENAMENX a b"), b":0\r\n");
+        assert_eq!(send(&mut engine, client, "RENAME nokey c"), b"-ERR no such key\r\n");
+        assert_eq!(send(&mut engine, client, "RENAME a c"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "COPY c b"), b":0\r\n");
+        assert_eq!(send(&mut engine, client, "COPY c c DB 2 REPLACE"), b":1\r\n");
+        assert_eq!(send(&mut engine, client, "MOVE c 2"), b":0\r\n");
+        assert_eq!(send(&mut engine, client, "MOVE c 1"), b":1\r\n");
+        assert_eq!(
+            propagated(&mut engine),
+            vec!["SET a 1", "SET b 2", "RENAME a c", "COPY c c DB 2 REPLACE", "MOVE c 1"]
+        );
+    }
+
+    #[test]
+    fn rename_keeps_the_expiry_and_clears_the_destination() {
+        let (mut engine, client) = engine_with_client();
+        send(&mut engine, client, "SET a 1 PX 3000");
+        send(&mut engine, client, "SET b 2 PX 9000");
+        assert_eq!(send(&mut engine, client, "RENAME a b"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "PTTL b"), b":3000\r\n");
+        assert_eq!(send(&mut engine, client, "EXISTS a"), b":0\r\n");
+        send(&mut engine, client, "SET c 3");
+        assert_eq!(send(&mut engine, client, "RENAME c b"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, client, "PTTL b"), b":-1\r\n");
+        assert_eq!(send(&mut engine, client, "COPY b d DB 5"), b":1\r\n");
+        assert_eq!(send(&mut engine, client, "MOVE d 5"), b":0\r\n");
+    }
+}

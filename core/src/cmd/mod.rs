@@ -124,7 +124,10 @@ pub(crate) fn typed<'a, T: Aggregate>(value: Option<&'a Value>, reply: &mut Repl
 
 /// [`typed`] for a value looked up for writing.
 #[inline]
-pub(crate) fn typed_mut<'a, T: Aggregate>(value: Option<&'a mut Value>, reply: &mut Reply) -> Result<Option<&'a mut T>, ()> {
+pub(crate) fn typed_mut<'a, T: Aggregate>(
+    value: Option<&'a mut Value>,
+    reply: &mut Reply,
+) -> Result<Option<&'a mut T>, ()> {
     match value {
         None => Ok(None),
         Some(value) => T::of_mut(value)

@@ -204,6 +204,13 @@ fn scan(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             if !wanted.eq_ignore_ascii_case(name.as_bytes()) {
                 return false;
             }
+            if name == "none" {
+                // The type lookup found the key expired. A master deleted
+                // it there, so Redis's expiry check that follows finds no
+                // key to expire and `TYPE none` lists it; a replica keeps
+                // the key and filters it as expired.
+                return db.raw().peek(key).is_none();
+            }
         }
         db.contains(key)
     });

@@ -19,6 +19,8 @@ use crate::util::number::parse_f64;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
+use rustc_apfloat::ieee::Double;
+use rustc_apfloat::{Float, Round, Status};
 
 const ACL: u64 = acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS;
 const SORTED_KEY: KeySpec = KeySpec::one(1, RO | ACCESS);
@@ -93,7 +95,7 @@ struct Options<'a> {
     limit: (i64, i64),
     store: Option<&'a [u8]>,
     by: Option<&'a [u8]>,
-    /// BY a pattern without `*`: every weight is the same, nothing to sort.
+    /// Some BY pattern had no `*`: every weight is the same, nothing to sort.
     dont_sort: bool,
     gets: Vec<&'a [u8]>,
 }
@@ -129,7 +131,8 @@ fn parse_options<'a>(args: Args<'a>, readonly: bool, reply: &mut Reply) -> Optio
         } else if is(option, "by") && left >= 1 {
             let pattern = args.get(j + 1);
             options.by = Some(pattern);
-            options.dont_sort = !c_str(pattern).contains(&b'*');
+            // Sticky: a later BY with a `*` does not turn sorting back on.
+            options.dont_sort |= !c_str(pattern).contains(&b'*');
             j += 1;
         } else if is(option, "get") && left >= 1 {
             options.gets.push(args.get(j + 1));
@@ -258,14 +261,22 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: Args<'_>, readonly: bool, reply: &mut R
         let storing = options.store.is_some();
         let by = options.by.is_some();
         let (alpha, desc) = (options.alpha, options.desc);
-        items.sort_by(|a, b| {
+        let mut order = |a: &Item, b: &Item| {
             let order = compare(a, b, alpha, by, storing);
             if desc {
                 order.reverse()
             } else {
                 order
             }
-        });
+        };
+        // Equal weights keep their input order under a full sort (glibc's
+        // qsort is a merge sort); with BY and a LIMIT, Redis sorts only the
+        // page with its own quicksort, whose order for ties we follow.
+        if by && (start != 0 || end != len - 1) {
+            partial_quicksort(&mut items, (start as isize, end as isize), &mut order);
+        } else {
+            items.sort_by(order);
+        }
     }
 
     let page: &[Item] = if end >= start && start >= 0 {
@@ -325,6 +336,135 @@ fn take_page<'a>(
     }
 }
 
+/// Sorts enough of `items` that positions `page.0..=page.1` hold what a
+/// full sort would put there (Redis's `pqsort`): Bentley and McIlroy's
+/// quicksort ("Engineering a Sort Function", 1993) with a median of three
+/// (of nine above 40 elements) as pivot, a three-way partition that parks
+/// equal elements at both ends first, insertion sort below 7 elements, and
+/// no descent into parts that miss the page. Elements that compare equal
+/// end up in the order this algorithm leaves them, which SORT replies show.
+fn partial_quicksort<T>(items: &mut [T], page: (isize, isize), order: &mut impl FnMut(&T, &T) -> Ordering) {
+    use Ordering::{Equal, Greater, Less};
+    // Whether the part `lo..lo + n` holds any position of the page.
+    let touches = |lo: isize, n: isize| {
+        let (first, last) = (lo, lo + n - 1);
+        !((page.0 < first && page.1 < first) || (page.0 > last && page.1 > last))
+    };
+    let (mut lo, mut n) = (0usize, items.len());
+    loop {
+        let part = &mut items[lo..lo + n];
+        if n < 7 {
+            for m in 1..n {
+                let mut l = m;
+                while l > 0 && order(&part[l - 1], &part[l]) == Greater {
+                    part.swap(l, l - 1);
+                    l -= 1;
+                }
+            }
+            return;
+        }
+        let mut median = |part: &[T], a: usize, b: usize, c: usize| {
+            if order(&part[a], &part[b]) == Less {
+                if order(&part[b], &part[c]) == Less {
+                    b
+                } else if order(&part[a], &part[c]) == Less {
+                    c
+                } else {
+                    a
+                }
+            } else if order(&part[b], &part[c]) == Greater {
+                b
+            } else if order(&part[a], &part[c]) == Less {
+                a
+            } else {
+                c
+            }
+        };
+        let mut pivot = n / 2;
+        if n > 7 {
+            let (mut left, mut right) = (0, n - 1);
+            if n > 40 {
+                let d = n / 8;
+                left = median(part, left, left + d, left + 2 * d);
+                pivot = median(part, pivot - d, pivot, pivot + d);
+                right = median(part, right - 2 * d, right - d, right);
+            }
+            pivot = median(part, left, pivot, right);
+        }
+        part.swap(0, pivot);
+        // part[1..pa] and part[pd + 1..] equal the pivot; part[pa..pb] are
+        // smaller, part[pc + 1..=pd] larger.
+        let (mut pa, mut pb, mut pc, mut pd) = (1usize, 1usize, n as isize - 1, n - 1);
+        loop {
+            while pb as isize <= pc {
+                let ord = order(&part[pb], &part[0]);
+                if ord == Greater {
+                    break;
+                }
+                if ord == Equal {
+                    part.swap(pa, pb);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb as isize <= pc {
+                let at = pc as usize;
+                let ord = order(&part[at], &part[0]);
+                if ord == Less {
+                    break;
+                }
+                if ord == Equal {
+                    part.swap(at, pd);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb as isize > pc {
+                break;
+            }
+            part.swap(pb, pc as usize);
+            pb += 1;
+            pc -= 1;
+        }
+        // Move the equal runs from the ends to the middle.
+        let r = pa.min(pb - pa);
+        swap_runs(part, 0, pb - r, r);
+        let larger = (pd as isize - pc) as usize;
+        let r = larger.min(n - pd - 1);
+        swap_runs(part, pb, n - r, r);
+        let smaller = pb - pa;
+        if smaller > 1 && touches(lo as isize, smaller as isize) {
+            partial_quicksort_at(items, lo, smaller, page, order);
+        }
+        if larger > 1 && touches((lo + n - larger) as isize, larger as isize) {
+            lo += n - larger;
+            n = larger;
+            continue;
+        }
+        return;
+    }
+}
+
+/// [`partial_quicksort`] of `items[lo..lo + n]`, page positions counted
+/// in the whole of `items`.
+fn partial_quicksort_at<T>(
+    items: &mut [T],
+    lo: usize,
+    n: usize,
+    page: (isize, isize),
+    order: &mut impl FnMut(&T, &T) -> Ordering,
+) {
+    let shifted = (page.0 - lo as isize, page.1 - lo as isize);
+    partial_quicksort(&mut items[lo..lo + n], shifted, order);
+}
+
+/// Swaps `items[a..a + n]` with `items[b..b + n]` element by element.
+fn swap_runs<T>(items: &mut [T], a: usize, b: usize, n: usize) {
+    for i in 0..n {
+        items.swap(a + i, b + i);
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     List,
@@ -363,7 +503,9 @@ fn c_str(bytes: &[u8]) -> &[u8] {
 
 /// A numeric weight as SORT reads it with `strtod`: leading white space
 /// allowed, the text ends at a NUL, the empty string is 0; NaN, overflow
-/// and trailing garbage are errors.
+/// and trailing garbage are errors, and so is any underflow (`ERANGE`):
+/// unlike other Redis number parsing, SORT also refuses a subnormal result
+/// that the text does not spell exactly (`1e-310`, but not `0x1p-1074`).
 fn sort_score(bytes: &[u8]) -> Option<f64> {
     let text = c_str(bytes);
     if text.is_empty() {
@@ -372,7 +514,31 @@ fn sort_score(bytes: &[u8]) -> Option<f64> {
     let first = text
         .iter()
         .position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
-    parse_f64(&text[first..])
+    let text = &text[first..];
+    let score = parse_f64(text)?;
+    if score.is_subnormal() && !exactly_representable(text) {
+        return None;
+    }
+    Some(score)
+}
+
+/// Whether the decimal or hexadecimal number `text` is exactly a double
+/// (glibc's `strtod` sets `ERANGE` for a tiny result only when rounded).
+fn exactly_representable(text: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(text) else {
+        return false;
+    };
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let is_hex = unsigned.len() > 1 && unsigned.as_bytes()[1] | 0x20 == b'x';
+    let mut buffer = alloc::string::String::with_capacity(unsigned.len() + 2);
+    buffer.push_str(unsigned);
+    if is_hex && !unsigned.bytes().any(|c| c | 0x20 == b'p') {
+        buffer.push_str("p0");
+    }
+    match Double::from_str_r(&buffer, Round::NearestTiesToEven) {
+        Ok(parsed) => !parsed.status.contains(Status::INEXACT),
+        Err(_) => false,
+    }
 }
 
 /// The value a BY or GET pattern names for `element` (`lookupKeyByPattern`):
@@ -409,6 +575,249 @@ fn lookup_by_pattern(db: &mut DbMut<'_>, pattern: &[u8], element: &[u8]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::tests::{connect, engine_with_client, propagated, send, send_args};
+    use crate::engine::Engine;
+    use crate::keyspace::dict::Dict;
+    use crate::keyspace::hash::Hash;
+    use crate::keyspace::set::Set;
+    use alloc::string::String;
+    use std::vec;
+
+    /// An engine recording propagation, with values no command family of
+    /// this branch can create put straight into db 0.
+    fn engine_with(values: &[(&[u8], Value)]) -> (Engine, crate::engine::ClientHandle) {
+        let (mut engine, _) = engine_with_client();
+        engine.record_propagation(true);
+        for (key, value) in values {
+            engine.keyspace.db(0).add(key, value.clone());
+        }
+        let client = connect(&mut engine);
+        (engine, client)
+    }
+
+    fn intset(members: &[i64]) -> Value {
+        Value::Set(Box::new(Set::Intset(members.to_vec())))
+    }
+
+    fn table_set(members: &[&[u8]]) -> Value {
+        let mut table = Dict::new();
+        for member in members {
+            table.insert_new(CompactBytes::new(member), ());
+        }
+        Value::Set(Box::new(Set::Table(table)))
+    }
+
+    fn hash(pairs: &[(&[u8], &[u8])]) -> Value {
+        let pairs = pairs
+            .iter()
+            .map(|(f, v)| (CompactBytes::new(f), CompactBytes::new(v)))
+            .collect();
+        Value::Hash(Box::new(Hash::Listpack(pairs)))
+    }
+
+    /// The bulk strings of an array reply, `None` for nulls.
+    fn strings(reply: &[u8]) -> Vec<Option<String>> {
+        let text = String::from_utf8_lossy(reply).into_owned();
+        let mut lines = text.split("\r\n");
+        let header = lines.next().unwrap_or_default();
+        assert!(header.starts_with('*'), "not an array: {text}");
+        let mut out = Vec::new();
+        while let Some(line) = lines.next() {
+            if line == "$-1" || line == "_" {
+                out.push(None);
+            } else if line.starts_with('$') {
+                out.push(lines.next().map(String::from));
+            }
+        }
+        out
+    }
+
+    fn some(items: &[&str]) -> Vec<Option<String>> {
+        items.iter().map(|s| Some(String::from(*s))).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_partial_quicksort_fills_the_page_as_a_full_sort(
+            mut values in proptest::collection::vec(0u8..20, 0..120),
+            first in 0usize..130,
+            count in 0usize..130,
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort();
+            let last = (first + count).min(values.len()) as isize - 1;
+            partial_quicksort(&mut values, (first as isize, last), &mut |a: &u8, b: &u8| a.cmp(b));
+            let mut left = values.clone();
+            left.sort();
+            proptest::prop_assert_eq!(left, sorted.clone());
+            for at in (first..values.len()).take_while(|&at| at as isize <= last) {
+                proptest::prop_assert_eq!(values[at], sorted[at]);
+            }
+        }
+    }
+
+    #[test]
+    fn ties_keep_the_order_redis_quicksort_leaves() {
+        // Thirteen equal elements, the first five asked for (from
+        // redis-server 7.0: `SORT l BY nosuch_* ALPHA LIMIT 0 5`).
+        let mut items: Vec<(u8, i32)> = [5, 3, 9, 1, 7, 2, 8, 4, 6, 0, 11, 15, 13]
+            .iter()
+            .map(|&n| (0, n))
+            .collect();
+        partial_quicksort(&mut items, (0, 4), &mut |a, b| a.0.cmp(&b.0));
+        let page: Vec<i32> = items[..5].iter().map(|&(_, n)| n).collect();
+        assert_eq!(page, vec![13, 3, 9, 1, 7]);
+    }
+
+    #[test]
+    fn intsets_sort_numerically_and_keep_their_order_unsorted() {
+        let (mut engine, client) = engine_with(&[(b"s", intset(&[-3, 2, 10, 11]))]);
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT s")),
+            some(&["-3", "2", "10", "11"])
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT s DESC")),
+            some(&["11", "10", "2", "-3"])
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT s ALPHA")),
+            some(&["-3", "10", "11", "2"])
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT s BY nosort")),
+            some(&["-3", "2", "10", "11"])
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT s LIMIT 1 2")),
+            some(&["2", "10"])
+        );
+        assert_eq!(send(&mut engine, client, "OBJECT ENCODING s"), b"$6\r\nintset\r\n");
+    }
+
+    #[test]
+    fn an_unsorted_set_stored_is_sorted_by_bytes_for_replicas() {
+        let (mut engine, client) = engine_with(&[
+            (b"t", table_set(&[b"b", b"10", b"a", b"9", b"c"])),
+            (b"n", intset(&[1, 2, 10])),
+        ]);
+        assert_eq!(send(&mut engine, client, "SORT t BY nosort STORE d"), b":5\r\n");
+        assert_eq!(
+            strings(&send(&mut engine, client, "LRANGE d 0 -1")),
+            some(&["10", "9", "a", "b", "c"])
+        );
+        // The forced sort is ALPHA, in the requested direction.
+        assert_eq!(
+            send(&mut engine, client, "SORT t BY nosort DESC LIMIT 0 2 STORE d"),
+            b":2\r\n"
+        );
+        assert_eq!(strings(&send(&mut engine, client, "LRANGE d 0 -1")), some(&["c", "b"]));
+        assert_eq!(send(&mut engine, client, "SORT n BY nosort STORE e"), b":3\r\n");
+        assert_eq!(
+            strings(&send(&mut engine, client, "LRANGE e 0 -1")),
+            some(&["1", "10", "2"])
+        );
+        // Without STORE every element needs a score.
+        assert_eq!(
+            send(&mut engine, client, "SORT t"),
+            b"-ERR One or more scores can't be converted into double\r\n"
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT t ALPHA LIMIT 0 3")),
+            some(&["10", "9", "a"])
+        );
+        let unsorted = strings(&send(&mut engine, client, "SORT t BY nosort"));
+        assert_eq!(unsorted.len(), 5);
+        assert_eq!(
+            propagated(&mut engine),
+            vec![
+                "SORT t BY nosort STORE d",
+                "SORT t BY nosort DESC LIMIT 0 2 STORE d",
+                "SORT n BY nosort STORE e"
+            ]
+        );
+    }
+
+    #[test]
+    fn by_and_get_read_hash_fields() {
+        let (mut engine, client) = engine_with(&[
+            (b"h_1", hash(&[(b"w", b"30"), (b"name", b"one")])),
+            (b"h_2", hash(&[(b"w", b"10"), (b"name", b"two")])),
+            (b"h_3", hash(&[(b"name", b"three")])),
+            (b"h_4", Value::string(b"notahash")),
+            (b"m", hash(&[(b"a->b", b"deep"), (b"", b"empty")])),
+            (b"s", table_set(&[b"x"])),
+        ]);
+        send(&mut engine, client, "RPUSH ids 1 2 3 4");
+        // Missing fields and non-hash keys weigh 0; ties go by element.
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT ids BY h_*->w")),
+            some(&["3", "4", "2", "1"])
+        );
+        assert_eq!(
+            strings(&send(
+                &mut engine,
+                client,
+                "SORT ids BY h_*->w DESC GET # GET h_*->name"
+            )),
+            vec![
+                Some("1".into()),
+                Some("one".into()),
+                Some("2".into()),
+                Some("two".into()),
+                Some("4".into()),
+                None,
+                Some("3".into()),
+                Some("three".into()),
+            ]
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT ids BY h_*->name ALPHA GET h_*->name")),
+            vec![None, Some("one".into()), Some("three".into()), Some("two".into())]
+        );
+        // A hash read without a field, or a field of a set: nothing.
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT ids LIMIT 0 1 GET h_* GET s->x")),
+            vec![None, None]
+        );
+        // The field is everything after the first `->` that follows the `*`.
+        send(&mut engine, client, "RPUSH one m");
+        assert_eq!(
+            strings(&send(&mut engine, client, "SORT one BY nosort GET *->a->b GET *->")),
+            vec![Some("deep".into()), None]
+        );
+        // STORE writes an empty string for a missing field.
+        assert_eq!(
+            send(&mut engine, client, "SORT ids BY h_*->w GET h_*->name STORE out"),
+            b":4\r\n"
+        );
+        assert_eq!(
+            strings(&send(&mut engine, client, "LRANGE out 0 -1")),
+            some(&["three", "", "two", "one"])
+        );
+    }
+
+    #[test]
+    fn only_stores_that_change_something_propagate() {
+        let (mut engine, client) = engine_with(&[]);
+        send(&mut engine, client, "RPUSH l 2 1");
+        send(&mut engine, client, "SORT l");
+        send(&mut engine, client, "SORT_RO l");
+        send(&mut engine, client, "SORT l LIMIT 5 5 STORE nothing");
+        send(&mut engine, client, "SORT l STORE d");
+        send(&mut engine, client, "SORT l LIMIT 5 5 STORE d");
+        send(&mut engine, client, "SORT missing STORE d");
+        send_args(&mut engine, client, &[&b"SORT"[..], b"l", b"STORE", b"bin\x00"]);
+        assert_eq!(
+            propagated(&mut engine),
+            vec![
+                "RPUSH l 2 1",
+                "SORT l STORE d",
+                "SORT l LIMIT 5 5 STORE d",
+                "SORT l STORE bin\0"
+            ]
+        );
+    }
 
     #[test]
     fn scores_read_like_strtod() {
@@ -420,6 +829,16 @@ mod tests {
         assert_eq!(sort_score(b"nan"), None);
         assert_eq!(sort_score(b"1e400"), None);
         assert_eq!(sort_score(b"-inf"), Some(f64::NEG_INFINITY));
+        // Underflow: strtod's ERANGE for inexact tiny results.
+        assert_eq!(sort_score(b"1e-400"), None);
+        assert_eq!(sort_score(b"1e-310"), None);
+        assert_eq!(sort_score(b"4.9406564584124654e-324"), None);
+        assert_eq!(sort_score(b"2.225073858507201e-308"), None);
+        assert_eq!(sort_score(b"2.2250738585072014e-308"), Some(f64::MIN_POSITIVE));
+        assert_eq!(sort_score(b"0x1p-1074"), Some(f64::from_bits(1)));
+        assert_eq!(sort_score(b"-0x1.8p-1070"), Some(-f64::from_bits(3 << 3)));
+        assert_eq!(sort_score(b"0x1p-1080"), None);
+        assert_eq!(sort_score(b" 0x1p-1030"), Some(f64::from_bits(1 << 44)));
     }
 
     #[test]
