@@ -2,4 +2,5 @@
 
 pub mod glob;
 pub mod number;
+pub mod pqsort;
 pub mod rng;
