@@ -11,17 +11,16 @@
 
 use super::errors;
 use super::parse::{self, is};
+use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::{typed, typed_mut, Ctx};
-use crate::engine::client::client_flag;
 use crate::keyspace::hash::Hash;
 use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
 use crate::util::number::{parse_i64, LongDouble};
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 const H: Group = Group::Hash;
@@ -146,10 +145,6 @@ pub static COMMANDS: &[Command] = &[
         .tips(ORDER_TIPS)
         .doc("2.0.0", "O(N) in the size of the hash.", "Lists the values of a hash."),
 ];
-
-/// Replies past this size stop HRANDFIELD with a negative count and close
-/// the client (a count near 2^63 would otherwise never end).
-const RANDOM_REPLY_LIMIT: usize = 512 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------
 // Lookups
@@ -507,9 +502,7 @@ fn random_pair(reply: &mut Reply, field: &[u8], value: &[u8], with_values: bool)
     }
 }
 
-/// HRANDFIELD with a count (`hrandfieldWithCountCommand`): a negative count
-/// may repeat fields; a positive one returns distinct fields, by one of
-/// Redis's three strategies depending on how much of the hash is asked for.
+/// HRANDFIELD with a count (`hrandfieldWithCountCommand`).
 fn hrandfield_with_count(ctx: &mut Ctx<'_>, key: &[u8], count: i64, with_values: bool, reply: &mut Reply) {
     let Ctx {
         keyspace,
@@ -523,81 +516,14 @@ fn hrandfield_with_count(ctx: &mut Ctx<'_>, key: &[u8], count: i64, with_values:
         Ok(None) => return reply.empty_array(),
         Err(()) => return,
     };
-    let rng = &mut server.rng;
-    let size = hash.len();
-    let unique = count >= 0;
-    let count = count.unsigned_abs();
-    if count == 0 || size == 0 {
-        return reply.empty_array();
-    }
-    let header = |reply: &mut Reply, n: u64| {
+    let header = |reply: &mut Reply, n: usize| {
         let flat = with_values && !reply.is_resp3();
-        reply.array(if flat { n * 2 } else { n } as usize);
+        reply.array(if flat { n * 2 } else { n });
     };
-    // Case 1: repetitions allowed (or a single field): sample with
-    // replacement, in random order.
-    if !unique || count == 1 {
-        header(reply, count);
-        for _ in 0..count {
-            if let Some((field, value)) = hash.random(rng) {
-                random_pair(reply, field, value, with_values);
-            }
-            if reply.len() > RANDOM_REPLY_LIMIT {
-                client.flags |= client_flag::CLOSE_ASAP;
-                break;
-            }
-        }
-        return;
-    }
-    let count = count.min(size as u64) as usize;
-    header(reply, count as u64);
-    // Case 2: the whole hash, in storage order.
-    if count == size {
-        for (field, value) in hash.iter() {
-            random_pair(reply, field, value, with_values);
-        }
-        return;
-    }
-    // Case 3: most of the hash: drop random fields until `count` remain.
-    if count * 3 > size {
-        let mut pairs: Vec<(&CompactBytes, &CompactBytes)> = hash.iter().collect();
-        while pairs.len() > count {
-            let at = rng.below(pairs.len() as u64) as usize;
-            pairs.swap_remove(at);
-        }
-        for (field, value) in pairs {
-            random_pair(reply, field, value, with_values);
-        }
-        return;
-    }
-    // Case 4: a few fields of a big hash.
-    match hash {
-        Hash::Listpack(pairs) => {
-            // One pass of selection sampling, in listpack order, as
-            // lpRandomPairsUnique.
-            let mut needed = count;
-            for (seen, (field, value)) in pairs.iter().enumerate() {
-                if needed == 0 {
-                    break;
-                }
-                if rng.below((size - seen) as u64) < needed as u64 {
-                    random_pair(reply, field, value, with_values);
-                    needed -= 1;
-                }
-            }
-        }
-        Hash::Table(_) => {
-            let mut picked: BTreeSet<&[u8]> = BTreeSet::new();
-            while picked.len() < count {
-                let Some((field, value)) = hash.random(rng) else {
-                    break;
-                };
-                if picked.insert(field) {
-                    random_pair(reply, field, value, with_values);
-                }
-            }
-        }
-    }
+    let emit = |reply: &mut Reply, (field, value): (&CompactBytes, &CompactBytes)| {
+        random_pair(reply, field, value, with_values)
+    };
+    random::draw(&hash, count, &mut server.rng, client, reply, header, emit);
 }
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`

@@ -15,6 +15,7 @@ pub mod multi;
 pub mod object;
 pub mod parse;
 pub mod pubsub;
+pub mod random;
 pub mod scan;
 pub mod server;
 pub mod set;

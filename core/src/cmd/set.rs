@@ -16,17 +16,16 @@
 
 use super::errors;
 use super::parse::{self, is};
+use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::string::reply_str;
 use super::{typed, typed_mut, Ctx};
-use crate::engine::client::client_flag;
 use crate::keyspace::set::Set;
-use crate::keyspace::{CompactBytes, DbMut, StrRef, Value};
+use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::{DeferredKind, Reply};
 use crate::resp::request::{Args, OwnedArgs};
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -173,21 +172,10 @@ pub static COMMANDS: &[Command] = &[
         ),
 ];
 
-/// Past this many bytes of pending reply, an SRANDMEMBER with a huge
-/// negative count stops and its client is closed (DoS guard: Redis would
-/// grow the buffer until memory runs out, as normal clients have no output
-/// limit by default).
-const RANDOM_REPLY_LIMIT: usize = 512 * 1024 * 1024;
-
 /// SPOP removes members one by one while the set keeps more than this
 /// many times the members popped; else it keeps a few random members in a
 /// new set and replies the rest (`SPOP_MOVE_STRATEGY_MUL`).
 const SPOP_MOVE_STRATEGY_MUL: usize = 5;
-
-/// SRANDMEMBER copies the set and drops random members when the set holds
-/// at most this many times the members asked for
-/// (`SRANDMEMBER_SUB_STRATEGY_MUL`).
-const SRANDMEMBER_SUB_STRATEGY_MUL: usize = 3;
 
 // ---------------------------------------------------------------------------
 // Lookups and replies
@@ -548,8 +536,6 @@ fn srandmember_with_count(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) 
     let Some(count) = parse::integer_in_range(args.get(2), -i64::MAX, i64::MAX, None, reply) else {
         return;
     };
-    let unique = count >= 0;
-    let count = count.unsigned_abs();
     let Ctx {
         keyspace,
         server,
@@ -562,58 +548,8 @@ fn srandmember_with_count(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) 
         Ok(None) => return reply.empty_array(),
         Ok(Some(set)) => set,
     };
-    if count == 0 {
-        return reply.empty_array();
-    }
-    let rng = &mut server.rng;
-    // Case 1: repetitions allowed (or a single member): sample with
-    // replacement, in random order.
-    if !unique || count == 1 {
-        reply.array(count as usize);
-        for _ in 0..count {
-            if let Some(member) = set.random(rng) {
-                reply_str(reply, member);
-            }
-            if reply.len() > RANDOM_REPLY_LIMIT {
-                client.flags |= client_flag::CLOSE_ASAP;
-                break;
-            }
-        }
-        return;
-    }
-    let size = set.len();
-    // Case 2: at least the whole set: every member in storage order.
-    if count >= size as u64 {
-        reply.array(size);
-        for member in set.iter() {
-            reply_str(reply, member);
-        }
-        return;
-    }
-    let count = count as usize;
-    reply.array(count);
-    // Case 3: most of the set: drop random members until `count` remain.
-    if count * SRANDMEMBER_SUB_STRATEGY_MUL > size {
-        let mut members: Vec<StrRef<'_>> = set.iter().collect();
-        while members.len() > count {
-            let at = rng.below(members.len() as u64) as usize;
-            members.swap_remove(at);
-        }
-        for member in members {
-            reply_str(reply, member);
-        }
-        return;
-    }
-    // Case 4: a few members of a big set: draw until `count` are distinct.
-    let mut seen: BTreeSet<StrRef<'_>> = BTreeSet::new();
-    while seen.len() < count {
-        let Some(member) = set.random(rng) else {
-            break;
-        };
-        if seen.insert(member) {
-            reply_str(reply, member);
-        }
-    }
+    let header = |reply: &mut Reply, n: usize| reply.array(n);
+    random::draw(&set, count, &mut server.rng, client, reply, header, reply_str);
 }
 
 // ---------------------------------------------------------------------------
@@ -935,6 +871,7 @@ mod tests {
     use crate::engine::tests::{engine_with_client, propagated, send};
     use crate::engine::{ClientHandle, Engine};
     use crate::resp::frame::{self, Frame, FrameLimits};
+    use alloc::collections::BTreeSet;
     use alloc::string::String;
     use std::vec;
 

@@ -11,11 +11,11 @@
 
 use super::errors;
 use super::parse::{self, is};
+use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::{typed, typed_mut, Ctx};
 use crate::engine::blocking::block_on_keys;
-use crate::engine::client::client_flag;
 use crate::keyspace::dict::Dict;
 use crate::keyspace::set::Set;
 use crate::keyspace::zset::{compare, listpack_score, LexBound, LexRange, RangeSpec, ScoreRange, ScoredMember, ZSet};
@@ -24,7 +24,6 @@ use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
 use crate::util::number::{parse_f64, write_double};
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::ops::Range;
 
@@ -188,12 +187,6 @@ pub static COMMANDS: &[Command] = &[
         .keys(STORE_KEYNUM)
         .doc("2.0.0", "O(N)+O(M*log(M)) with N the total size of the inputs and M the size of the result.", "Stores the union of several sorted sets in a key."),
 ];
-
-/// Past this many bytes of pending reply, a ZRANDMEMBER with a huge
-/// negative count stops and its client is closed (DoS guard: Redis would
-/// grow the buffer until memory runs out, as normal clients have no output
-/// limit by default).
-const RANDOM_REPLY_LIMIT: usize = 512 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------
 // Lookups and replies
@@ -1571,8 +1564,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     }
 }
 
-/// ZRANDMEMBER with a count (`zrandmemberWithCountCommand`): a negative
-/// count may repeat members; a positive one returns distinct members.
+/// ZRANDMEMBER with a count (`zrandmemberWithCountCommand`).
 fn zrandmember_with_count(ctx: &mut Ctx<'_>, key: &[u8], count: i64, withscores: bool, reply: &mut Reply) {
     let Ctx {
         keyspace,
@@ -1586,80 +1578,14 @@ fn zrandmember_with_count(ctx: &mut Ctx<'_>, key: &[u8], count: i64, withscores:
         Ok(None) => return reply.empty_array(),
         Err(()) => return,
     };
-    let rng = &mut server.rng;
-    let size = zset.len();
-    let unique = count >= 0;
-    let count = count.unsigned_abs();
-    if count == 0 {
-        return reply.empty_array();
-    }
     let mut scores = ScoreWriter::new();
-    // Case 1: repetitions allowed (or one member): sample with replacement.
-    if !unique || count == 1 {
-        scored_header(reply, count as usize, withscores);
-        for _ in 0..count {
-            let rank = rng.below(size as u64) as usize;
-            if let Some((score, member)) = zset.get(rank) {
-                scored_member(reply, &mut scores, member, score, withscores);
-            }
-            if reply.len() > RANDOM_REPLY_LIMIT {
-                client.flags |= client_flag::CLOSE_ASAP;
-                break;
-            }
+    let header = |reply: &mut Reply, n: usize| scored_header(reply, n, withscores);
+    let emit = |reply: &mut Reply, rank: usize| {
+        if let Some((score, member)) = zset.get(rank) {
+            scored_member(reply, &mut scores, member, score, withscores);
         }
-        return;
-    }
-    let count = count.min(size as u64) as usize;
-    scored_header(reply, count, withscores);
-    // Case 2: the whole set, highest first (Redis's set iterator walks
-    // sorted sets from the tail).
-    if count == size {
-        for (score, member) in zset.iter().rev() {
-            scored_member(reply, &mut scores, member, *score, withscores);
-        }
-        return;
-    }
-    // Case 3: most of the set: drop random members until `count` remain.
-    if count * 3 > size {
-        let mut ranks: Vec<usize> = (0..size).collect();
-        while ranks.len() > count {
-            let at = rng.below(ranks.len() as u64) as usize;
-            ranks.swap_remove(at);
-        }
-        for rank in ranks {
-            if let Some((score, member)) = zset.get(rank) {
-                scored_member(reply, &mut scores, member, score, withscores);
-            }
-        }
-        return;
-    }
-    // Case 4: a few members of a big set.
-    match zset {
-        ZSet::Listpack(entries) => {
-            // Selection sampling keeps listpack order, as lpRandomPairsUnique.
-            let mut needed = count;
-            for (seen, (score, member)) in entries.iter().enumerate() {
-                if needed == 0 {
-                    break;
-                }
-                if rng.below((size - seen) as u64) < needed as u64 {
-                    scored_member(reply, &mut scores, member, *score, withscores);
-                    needed -= 1;
-                }
-            }
-        }
-        ZSet::Skiplist { .. } => {
-            let mut picked = BTreeSet::new();
-            while picked.len() < count {
-                let rank = rng.below(size as u64) as usize;
-                if picked.insert(rank) {
-                    if let Some((score, member)) = zset.get(rank) {
-                        scored_member(reply, &mut scores, member, score, withscores);
-                    }
-                }
-            }
-        }
-    }
+    };
+    random::draw(&zset, count, &mut server.rng, client, reply, header, emit);
 }
 
 /// A listpack score as the listpack holds it (what ZSCAN shows): integers
