@@ -14,7 +14,7 @@ use super::parse::{self, is};
 use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
-use super::{typed, typed_mut, Ctx};
+use super::{remove_members, typed, typed_mut, Ctx};
 use crate::keyspace::hash::Hash;
 use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::Reply;
@@ -252,27 +252,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 
 /// `HDEL key field [field ...]`
 fn hdel(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let key = args.get(1);
-    let mut db = ctx.db();
-    let (deleted, emptied) = match typed_mut::<Hash>(db.get_value_mut(key), reply) {
-        Err(()) => return,
-        Ok(None) => return reply.integer(0),
-        Ok(Some(hash)) => {
-            let mut deleted = 0;
-            for field in args.iter().skip(2) {
-                if hash.remove(field) {
-                    deleted += 1;
-                    if hash.is_empty() {
-                        break;
-                    }
-                }
-            }
-            (deleted, hash.is_empty())
-        }
-    };
-    db.settle(key, emptied, deleted > 0);
-    ctx.dirty(deleted);
-    reply.integer(deleted as i64);
+    remove_members::<Hash>(ctx, args, reply);
 }
 
 // ---------------------------------------------------------------------------

@@ -28,9 +28,10 @@ pub mod zset;
 use crate::config::Config;
 use crate::engine::client::ClientState;
 use crate::engine::Server;
-use crate::keyspace::value::Aggregate;
+use crate::keyspace::value::{Aggregate, Members};
 use crate::keyspace::{DbMut, Keyspace, Value};
 use crate::resp::reply::Reply;
+use crate::resp::request::Args;
 use crate::resp::request::OwnedArgs;
 
 pub use spec::{Command, Handler};
@@ -135,6 +136,33 @@ pub(crate) fn typed_mut<'a, T: Aggregate>(
             .map(Some)
             .ok_or_else(|| reply.error(errors::WRONG_TYPE)),
     }
+}
+
+/// HDEL, SREM and ZREM: removes the named members (`args[2..]`) of the
+/// `T` under `args[1]`, deleting the key once it is empty; replies how
+/// many were removed.
+pub(crate) fn remove_members<T: Members>(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let key = args.get(1);
+    let mut db = ctx.db();
+    let (removed, emptied) = match typed_mut::<T>(db.get_value_mut(key), reply) {
+        Err(()) => return,
+        Ok(None) => return reply.integer(0),
+        Ok(Some(value)) => {
+            let mut removed = 0;
+            for member in args.iter().skip(2) {
+                if value.remove_member(member) {
+                    removed += 1;
+                    if value.is_empty() {
+                        break;
+                    }
+                }
+            }
+            (removed, value.is_empty())
+        }
+    };
+    db.settle(key, emptied, removed > 0);
+    ctx.dirty(removed);
+    reply.integer(removed as i64);
 }
 
 /// A HELP reply: Redis's header line, `lines`, and the HELP entry

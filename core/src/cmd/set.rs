@@ -20,7 +20,7 @@ use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::string::reply_str;
-use super::{typed, typed_mut, Ctx};
+use super::{remove_members, typed, typed_mut, Ctx};
 use crate::keyspace::set::Set;
 use crate::keyspace::{CompactBytes, DbMut, Value};
 use crate::resp::reply::{DeferredKind, Reply};
@@ -254,27 +254,7 @@ fn add_members(set: &mut Set, args: Args<'_>, max: usize) -> usize {
 
 /// `SREM key member [member ...]`
 fn srem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let key = args.get(1);
-    let mut db = ctx.db();
-    let set = match write_set(&mut db, key, reply) {
-        Err(()) => return,
-        Ok(None) => return reply.integer(0),
-        Ok(Some(set)) => set,
-    };
-    let mut removed = 0;
-    let mut emptied = false;
-    for member in args.iter().skip(2) {
-        if set.remove(member) {
-            removed += 1;
-            if set.is_empty() {
-                emptied = true;
-                break;
-            }
-        }
-    }
-    db.settle(key, emptied, removed > 0);
-    ctx.dirty(removed);
-    reply.integer(removed as i64);
+    remove_members::<Set>(ctx, args, reply);
 }
 
 /// `SCARD key`

@@ -14,7 +14,7 @@ use super::parse::{self, is};
 use super::random;
 use super::scan::{self, ScanOptions};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
-use super::{typed, typed_mut, Ctx};
+use super::{remove_members, typed, typed_mut, Ctx};
 use crate::engine::blocking::block_on_keys;
 use crate::keyspace::dict::Dict;
 use crate::keyspace::set::Set;
@@ -830,27 +830,7 @@ fn zincrby(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 
 /// `ZREM key member [member ...]`
 fn zrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let key = args.get(1);
-    let mut db = ctx.db();
-    let zset = match write_zset(&mut db, key, reply) {
-        Ok(Some(zset)) => zset,
-        Ok(None) => return reply.integer(0),
-        Err(()) => return,
-    };
-    let mut deleted = 0u64;
-    let mut emptied = false;
-    for member in args.iter().skip(2) {
-        if zset.remove(member) {
-            deleted += 1;
-        }
-        if zset.is_empty() {
-            emptied = true;
-            break;
-        }
-    }
-    db.settle(key, emptied, deleted > 0);
-    ctx.dirty(deleted);
-    reply.integer(deleted as i64);
+    remove_members::<ZSet>(ctx, args, reply);
 }
 
 /// `ZCARD key`

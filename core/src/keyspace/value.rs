@@ -296,6 +296,34 @@ macro_rules! aggregate {
     };
 }
 
+/// An aggregate whose members are removed by name (HDEL, SREM, ZREM).
+pub trait Members: Aggregate {
+    /// Removes `member`; returns whether it was there.
+    fn remove_member(&mut self, member: &[u8]) -> bool;
+    /// Whether no member is left.
+    fn is_empty(&self) -> bool;
+}
+
+macro_rules! members {
+    ($type:ty) => {
+        impl Members for $type {
+            #[inline]
+            fn remove_member(&mut self, member: &[u8]) -> bool {
+                self.remove(member)
+            }
+
+            #[inline]
+            fn is_empty(&self) -> bool {
+                <$type>::is_empty(self)
+            }
+        }
+    };
+}
+
+members!(Hash);
+members!(Set);
+members!(ZSet);
+
 aggregate!(List, List);
 aggregate!(Hash, Hash);
 aggregate!(Set, Set);
