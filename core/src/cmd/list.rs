@@ -1,6 +1,14 @@
 //! List commands (Redis's `t_list.c`): pushes and pops at both ends, ranges,
 //! positions, moves between lists, and the blocking pops. Redis 7.0 keeps
 //! every list as a `quicklist`; here a ring buffer gives the same O(1) ends.
+//!
+//! Propagation follows Redis 7.0: a blocking command that finds data at
+//! once is propagated as its non-blocking twin (BLPOP as `LPOP key`, BLMPOP
+//! and LMPOP as `LPOP key n` with the popped count, BLMOVE as `LMOVE` with
+//! the client's own direction words, BRPOPLPUSH as `RPOPLPUSH`); a blocked
+//! client served later propagates the same commands with `LEFT`/`RIGHT`
+//! spelled out, and, as in `serveClientBlockedOnList`, only BLMPOP counts
+//! towards the dirty counter then. A list emptied by a command loses its key.
 
 use super::errors;
 use super::parse::{self, is};
