@@ -1,13 +1,21 @@
 //! List commands (Redis's `t_list.c`): pushes and pops at both ends, ranges,
 //! positions, moves between lists, and the blocking pops. Redis 7.0 keeps
 //! every list as a `quicklist`; here a ring buffer gives the same O(1) ends.
+//!
+//! Propagation follows Redis 7.0: a blocking command that finds data at
+//! once is propagated as its non-blocking twin (BLPOP as `LPOP key`, BLMPOP
+//! and LMPOP as `LPOP key n` with the popped count, BLMOVE as `LMOVE` with
+//! the client's own direction words, BRPOPLPUSH as `RPOPLPUSH`); a blocked
+//! client served later propagates the same commands with `LEFT`/`RIGHT`
+//! spelled out, and, as in `serveClientBlockedOnList`, only BLMPOP counts
+//! towards the dirty counter then. A list emptied by a command loses its key.
 
 use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::{typed, typed_mut, Ctx};
 use crate::engine::blocking::block_on_keys;
-use crate::keyspace::list::List;
+use crate::keyspace::list::{End, List};
 use crate::keyspace::{CompactBytes, Value};
 use crate::resp::reply::{DeferredKind, Reply};
 use crate::resp::request::{Args, OwnedArgs};
@@ -116,49 +124,52 @@ pub static COMMANDS: &[Command] = &[
         .doc("7.0.0", "O(N+M) where N is the number of provided keys and M the number of elements returned.", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped."),
 ];
 
-/// Which end of a list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum End {
-    Head,
-    Tail,
+/// `LEFT` or `RIGHT` (`getListPositionFromObjectOrReply`).
+fn parse_end(arg: &[u8], reply: &mut Reply) -> Option<End> {
+    if is(arg, "left") {
+        Some(End::Head)
+    } else if is(arg, "right") {
+        Some(End::Tail)
+    } else {
+        reply.error(errors::SYNTAX);
+        None
+    }
 }
 
-impl End {
-    /// `LEFT` or `RIGHT` (`getListPositionFromObjectOrReply`).
-    fn parse(arg: &[u8], reply: &mut Reply) -> Option<End> {
-        if is(arg, "left") {
-            Some(End::Head)
-        } else if is(arg, "right") {
-            Some(End::Tail)
-        } else {
-            reply.error(errors::SYNTAX);
-            None
-        }
+/// The word Redis propagates for an end (`getStringObjectFromListPosition`).
+fn end_word(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LEFT",
+        End::Tail => b"RIGHT",
     }
+}
 
-    fn word(self) -> &'static [u8] {
-        match self {
-            End::Head => b"LEFT",
-            End::Tail => b"RIGHT",
-        }
+/// The single pop that stands for a pop at `end` in the replication stream.
+fn pop_command(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
     }
+}
 
-    fn pop_command(self) -> &'static [u8] {
-        match self {
-            End::Head => b"LPOP",
-            End::Tail => b"RPOP",
-        }
-    }
+/// Whether the running command is a blocked client being served because
+/// a key became ready (Redis's `serveClientBlockedOnList` path).
+fn serving_blocked(ctx: &Ctx<'_>) -> bool {
+    ctx.server.blocking.serving_key.is_some()
 }
 
 /// LPUSH, RPUSH and their X forms (`pushGenericCommand`).
 fn push_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool, reply: &mut Reply) {
     let key = args.get(1);
+    let elements = args.iter().skip(2);
     let mut db = ctx.db();
     let len = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(Some(list)) => {
-            push_all(list, args, end);
+            list.items.reserve(elements.len());
+            for element in elements {
+                list.push(end, CompactBytes::new(element));
+            }
             let len = list.len();
             db.signal_modified(key);
             len
@@ -169,7 +180,10 @@ fn push_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool
         }
         Ok(None) => {
             let mut list = List::new();
-            push_all(&mut list, args, end);
+            list.items.reserve_exact(elements.len());
+            for element in elements {
+                list.push(end, CompactBytes::new(element));
+            }
             let len = list.len();
             db.add(key, Value::List(Box::new(list)));
             len
@@ -177,17 +191,6 @@ fn push_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool
     };
     ctx.dirty(args.len() as u64 - 2);
     reply.integer(len as i64);
-}
-
-fn push_all(list: &mut List, args: Args<'_>, end: End) {
-    list.items.reserve(args.len() - 2);
-    for element in args.iter().skip(2) {
-        let element = CompactBytes::new(element);
-        match end {
-            End::Head => list.items.push_front(element),
-            End::Tail => list.items.push_back(element),
-        }
-    }
 }
 
 /// `LPUSH key element [element ...]`
@@ -210,34 +213,16 @@ fn rpushx(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     push_generic(ctx, args, End::Tail, true, reply);
 }
 
-/// Pops up to `count` elements from `end` of the list under `key` (which
-/// the caller checked is a non-empty list), deleting the key when emptied.
-fn pop_elements(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Vec<CompactBytes> {
-    let mut db = ctx.db();
-    let mut popped = Vec::new();
-    let mut emptied = false;
-    if let Some(Value::List(list)) = db.get_value_mut(key) {
-        let count = count.min(list.len());
-        popped.reserve(count);
-        for _ in 0..count {
-            let element = match end {
-                End::Head => list.items.pop_front(),
-                End::Tail => list.items.pop_back(),
-            };
-            popped.extend(element);
+/// Pops up to `count` elements from `end` of `list`, replying each as a
+/// bulk (the array header is the caller's); returns how many.
+fn pop_reply(list: &mut List, end: End, count: usize, reply: &mut Reply) -> usize {
+    let count = count.min(list.len());
+    for _ in 0..count {
+        if let Some(element) = list.pop(end) {
+            reply.bulk(&element);
         }
-        emptied = list.is_empty();
     }
-    db.settle(key, emptied, true);
-    ctx.dirty(popped.len() as u64);
-    popped
-}
-
-fn reply_elements(reply: &mut Reply, elements: &[CompactBytes]) {
-    reply.array(elements.len());
-    for element in elements {
-        reply.bulk(element);
-    }
+    count
 }
 
 /// LPOP and RPOP (`popGenericCommand`).
@@ -259,31 +244,31 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, reply: &mut Reply) {
     };
     let key = args.get(1);
     let mut db = ctx.db();
-    match typed_mut::<List>(db.get_value_mut(key), reply) {
+    let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
         Ok(None) => {
-            if count.is_some() {
-                reply.null_array();
-            } else {
-                reply.null();
+            match count {
+                Some(_) => reply.null_array(),
+                None => reply.null(),
             }
             return;
         }
-        Ok(Some(_)) => {}
-    }
-    match count {
-        Some(0) => reply.empty_array(),
+        Ok(Some(list)) => list,
+    };
+    let popped = match count {
+        Some(0) => {
+            reply.empty_array();
+            return;
+        }
         Some(count) => {
-            let popped = pop_elements(ctx, key, end, count);
-            reply_elements(reply, &popped);
+            reply.array(count.min(list.len()));
+            pop_reply(list, end, count, reply)
         }
-        None => {
-            let popped = pop_elements(ctx, key, end, 1);
-            if let Some(element) = popped.first() {
-                reply.bulk(element);
-            }
-        }
-    }
+        None => pop_reply(list, end, 1, reply),
+    };
+    let emptied = list.is_empty();
+    db.settle(key, emptied, true);
+    ctx.dirty(popped as u64);
 }
 
 /// `LPOP key [count]`
@@ -339,9 +324,9 @@ fn lset(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let Some(index) = parse::integer(args.get(2), reply) else {
         return;
     };
-    match list.resolve_index(index) {
-        Some(at) => {
-            list.items[at] = CompactBytes::new(args.get(3));
+    match list.resolve_index(index).and_then(|at| list.items.get_mut(at)) {
+        Some(slot) => {
+            *slot = CompactBytes::new(args.get(3));
             db.signal_modified(key);
             ctx.dirty(1);
             reply.ok();
@@ -426,7 +411,7 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let Some(count) = parse::integer(args.get(2), reply) else {
         return;
     };
-    let (key, target) = (args.get(1), args.get(3));
+    let key = args.get(1);
     let mut db = ctx.db();
     let list = match typed_mut::<List>(db.get_value_mut(key), reply) {
         Err(()) => return,
@@ -436,35 +421,14 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         }
         Ok(Some(list)) => list,
     };
-    let limit = if count == 0 {
-        usize::MAX
-    } else {
-        count.unsigned_abs() as usize
-    };
-    let mut removed = 0;
-    if count >= 0 {
-        list.items.retain(|element| {
-            if removed < limit && element.as_bytes() == target {
-                removed += 1;
-                false
-            } else {
-                true
-            }
-        });
-    } else {
-        let mut kept: alloc::collections::VecDeque<CompactBytes> =
-            alloc::collections::VecDeque::with_capacity(list.len());
-        while let Some(element) = list.items.pop_back() {
-            if removed < limit && element.as_bytes() == target {
-                removed += 1;
-            } else {
-                kept.push_front(element);
-            }
-        }
-        list.items = kept;
+    let limit = (count != 0).then(|| usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX));
+    let from = if count < 0 { End::Tail } else { End::Head };
+    let removed = list.remove_matches(args.get(3), limit, from);
+    if list.is_empty() {
+        db.delete(key);
+    } else if removed > 0 {
+        db.signal_modified(key);
     }
-    let emptied = list.is_empty();
-    db.settle(key, emptied, removed > 0);
     ctx.dirty(removed as u64);
     reply.integer(removed as i64);
 }
@@ -489,11 +453,13 @@ fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         }
         Ok(Some(list)) => list,
     };
-    let Some(at) = list.items.iter().position(|e| e.as_bytes() == args.get(3)) else {
+    let pivot = args.get(3);
+    let Some(at) = list.items.iter().position(|e| e.as_bytes() == pivot) else {
         reply.integer(-1);
         return;
     };
-    list.items.insert(at + after as usize, CompactBytes::new(args.get(4)));
+    list.items
+        .insert(at + usize::from(after), CompactBytes::new(args.get(4)));
     let len = list.len();
     db.signal_modified(key);
     ctx.dirty(1);
@@ -526,13 +492,13 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             let Some(c) = parse::integer_in_range(value, 0, i64::MAX, Some(message), reply) else {
                 return;
             };
-            count = Some(c as usize);
+            count = Some(usize::try_from(c).unwrap_or(usize::MAX));
         } else if is(option, "maxlen") {
             let message: &[u8] = b"ERR MAXLEN can't be negative";
             let Some(m) = parse::integer_in_range(value, 0, i64::MAX, Some(message), reply) else {
                 return;
             };
-            maxlen = m as usize;
+            maxlen = usize::try_from(m).unwrap_or(usize::MAX);
         } else {
             reply.error(errors::SYNTAX);
             return;
@@ -540,15 +506,22 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         i += 2;
     }
     let from_tail = rank < 0;
-    let rank = rank.unsigned_abs() as usize;
+    let skip = usize::try_from(rank.unsigned_abs() - 1).unwrap_or(usize::MAX);
+    // Redis negates the rank in a C long: the most negative one stays
+    // negative, so every match from the tail qualifies and no COUNT is
+    // ever reached.
+    let (skip, count) = if rank == i64::MIN {
+        (0, count.map(|_| 0))
+    } else {
+        (skip, count)
+    };
     let mut db = ctx.db();
     let list = match typed::<List>(db.get_value(args.get(1)), reply) {
         Err(()) => return,
         Ok(None) => {
-            if count.is_some() {
-                reply.empty_array();
-            } else {
-                reply.null();
+            match count {
+                Some(_) => reply.empty_array(),
+                None => reply.null(),
             }
             return;
         }
@@ -558,9 +531,7 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let len = list.len();
     let scan = if maxlen == 0 { len } else { maxlen.min(len) };
     let positions = (0..scan).map(|step| if from_tail { len - 1 - step } else { step });
-    let mut matches = positions
-        .filter(|&at| list.items[at].as_bytes() == target)
-        .skip(rank - 1);
+    let mut matches = positions.filter(|&at| list.items[at].as_bytes() == target).skip(skip);
     match count {
         None => match matches.next() {
             Some(at) => reply.integer(at as i64),
@@ -572,7 +543,7 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             for at in matches {
                 reply.integer(at as i64);
                 emitted += 1;
-                if count != 0 && emitted >= count {
+                if count != 0 && emitted == count {
                     break;
                 }
             }
@@ -581,82 +552,108 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     }
 }
 
-/// The common part of LMOVE, RPOPLPUSH and their blocking forms once the
-/// source is known to be a non-empty list (`lmoveGenericCommand`). The
-/// moved element is replied as a bulk; propagation names the non-blocking
-/// command.
-fn move_element(
-    ctx: &mut Ctx<'_>,
-    source: &[u8],
-    destination: &[u8],
-    from: End,
-    to: End,
-    as_rpoplpush: bool,
-    reply: &mut Reply,
-) {
+/// How a move is propagated (`lmoveGenericCommand` and
+/// `serveClientBlockedOnList`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MoveCommand {
+    /// LMOVE or RPOPLPUSH: as the client sent it.
+    Plain,
+    /// BLMOVE served at once: LMOVE with the client's own direction words.
+    Blmove,
+    /// BRPOPLPUSH served at once: RPOPLPUSH.
+    Brpoplpush,
+}
+
+/// Moves one element from `from` of the list under `source` to `to` of
+/// the list under `destination` and replies it, once the source is known to
+/// be a non-empty list (`lmoveGenericCommand`). A missing destination is
+/// created; a destination of another type is a WRONGTYPE error and nothing
+/// moves. The source and destination may be the same key (a rotation that
+/// keeps the key, and so its expiry).
+fn move_element(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, command: MoveCommand, reply: &mut Reply) {
+    let (source, destination) = (args.get(1), args.get(2));
+    let serving = serving_blocked(ctx);
     let mut db = ctx.db();
     if typed_mut::<List>(db.get_value_mut(destination), reply).is_err() {
         return;
     }
-    let Some(element) = pop_elements(ctx, source, from, 1).pop() else {
+    let Some(Value::List(list)) = db.get_value_mut(source) else {
         reply.null();
         return;
     };
-    let mut db = ctx.db();
+    let Some(element) = list.pop(from) else {
+        reply.null();
+        return;
+    };
+    let source_emptied = list.is_empty() && source != destination;
+    reply.bulk(&element);
     match db.get_value_mut(destination) {
         Some(Value::List(list)) => {
-            match to {
-                End::Head => list.items.push_front(element.clone()),
-                End::Tail => list.items.push_back(element.clone()),
-            }
+            list.push(to, element);
             db.signal_modified(destination);
         }
         _ => {
             let mut list = List::new();
-            list.items.push_back(element.clone());
+            list.push(to, element);
             db.add(destination, Value::List(Box::new(list)));
         }
     }
-    reply.bulk(&element);
-    let propagated = if as_rpoplpush {
-        OwnedArgs::from_slices([&b"RPOPLPUSH"[..], source, destination])
-    } else {
-        OwnedArgs::from_slices([&b"LMOVE"[..], source, destination, from.word(), to.word()])
+    db.settle(source, source_emptied, true);
+    let rpoplpush = match command {
+        MoveCommand::Plain => {
+            ctx.dirty(1);
+            return;
+        }
+        MoveCommand::Blmove => false,
+        MoveCommand::Brpoplpush => true,
     };
-    ctx.propagate_as(propagated);
+    let propagated = match (rpoplpush, serving) {
+        (true, _) => OwnedArgs::from_slices([&b"RPOPLPUSH"[..], source, destination]),
+        (false, false) => OwnedArgs::from_slices([&b"LMOVE"[..], source, destination, args.get(3), args.get(4)]),
+        (false, true) => OwnedArgs::from_slices([&b"LMOVE"[..], source, destination, end_word(from), end_word(to)]),
+    };
+    if serving {
+        // A served blocked client changes no dirty counter in Redis; the
+        // move is propagated on its own.
+        ctx.also_propagate(propagated);
+        ctx.suppress_propagation();
+    } else {
+        ctx.dirty(1);
+        ctx.propagate_as(propagated);
+    }
 }
 
 /// LMOVE and RPOPLPUSH with the source looked up.
-fn lmove_generic(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, as_rpoplpush: bool, reply: &mut Reply) {
-    let (source, destination) = (args.get(1), args.get(2));
+fn lmove_generic(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, reply: &mut Reply) {
     let mut db = ctx.db();
-    match typed_mut::<List>(db.get_value_mut(source), reply) {
+    match typed_mut::<List>(db.get_value_mut(args.get(1)), reply) {
         Err(()) => {}
         Ok(None) => reply.null(),
-        Ok(Some(_)) => move_element(ctx, source, destination, from, to, as_rpoplpush, reply),
+        Ok(Some(_)) => move_element(ctx, args, from, to, MoveCommand::Plain, reply),
     }
 }
 
 /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`
 fn lmove(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let Some(from) = End::parse(args.get(3), reply) else {
+    let Some(from) = parse_end(args.get(3), reply) else {
         return;
     };
-    let Some(to) = End::parse(args.get(4), reply) else {
+    let Some(to) = parse_end(args.get(4), reply) else {
         return;
     };
-    lmove_generic(ctx, args, from, to, false, reply);
+    lmove_generic(ctx, args, from, to, reply);
 }
 
 /// `RPOPLPUSH source destination`
 fn rpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    lmove_generic(ctx, args, End::Tail, End::Head, true, reply);
+    lmove_generic(ctx, args, End::Tail, End::Head, reply);
 }
 
-/// Pops from the first non-empty list among `keys` (the key that became
-/// ready only, when serving a blocked client). `count` None is the single
-/// BLPOP/BRPOP form (`[key, element]`), Some is LMPOP's `[key, [elements]]`.
-/// Returns whether something was popped; `Err` after a WRONGTYPE reply.
+/// Pops from the first non-empty list among `keys`, or from the key that
+/// became ready when serving a blocked client (Redis 7.0 serves that key
+/// only). `count` None is the BLPOP/BRPOP form (`[key, element]`), Some the
+/// LMPOP form (`[key, [elements]]`). Propagates the pop as `LPOP key` or
+/// `LPOP key n`. Returns whether it popped; `Err` after a WRONGTYPE reply.
 fn pop_first_ready(
     ctx: &mut Ctx<'_>,
     keys: &[&[u8]],
@@ -664,31 +661,56 @@ fn pop_first_ready(
     count: Option<usize>,
     reply: &mut Reply,
 ) -> Result<bool, ()> {
-    let serving = ctx.server.blocking.serving_key.clone();
-    for key in keys {
-        if serving.as_ref().is_some_and(|ready| ready.as_bytes() != *key) {
+    let serving = ctx.server.blocking.serving_key.as_ref().map(|ready| ready.as_bytes());
+    let only = serving.map(|ready| keys.iter().position(|key| *key == ready));
+    for (at, &key) in keys.iter().enumerate() {
+        if only.is_some_and(|only| only != Some(at)) {
             continue;
         }
         let mut db = ctx.db();
-        let len = match typed_mut::<List>(db.get_value_mut(key), reply)? {
-            Some(list) if !list.is_empty() => list.len(),
+        let list = match typed_mut::<List>(db.get_value_mut(key), reply)? {
+            Some(list) if !list.is_empty() => list,
             _ => continue,
         };
-        let popped = pop_elements(ctx, key, end, count.unwrap_or(1));
         reply.array(2);
         reply.bulk(key);
-        match count {
-            None => reply.bulk(&popped[0]),
-            Some(_) => reply_elements(reply, &popped),
+        let popped = match count {
+            None => pop_reply(list, end, 1, reply),
+            Some(count) => {
+                reply.array(count.min(list.len()));
+                pop_reply(list, end, count, reply)
+            }
+        };
+        let emptied = list.is_empty();
+        db.settle(key, emptied, true);
+        let mut propagated = OwnedArgs::from_slices([pop_command(end), key]);
+        if count.is_some() {
+            propagated.push(itoa::Buffer::new().format(popped).as_bytes());
         }
-        let mut propagated = OwnedArgs::from_slices([end.pop_command(), key]);
-        if let Some(count) = count {
-            propagated.push(itoa::Buffer::new().format(count.min(len)).as_bytes());
+        match (only.is_some(), count.is_some()) {
+            // Redis serves a blocked BLPOP/BRPOP without touching the
+            // dirty counter, and propagates the pop on its own.
+            (true, false) => {
+                ctx.also_propagate(propagated);
+                ctx.suppress_propagation();
+            }
+            _ => {
+                ctx.dirty(popped as u64);
+                ctx.propagate_as(propagated);
+            }
         }
-        ctx.propagate_as(propagated);
         return Ok(true);
     }
     Ok(false)
+}
+
+/// Waits for any of `keys` (the handler then returns without a reply).
+fn block(ctx: &mut Ctx<'_>, keys: &[&[u8]], deadline: i64) {
+    block_on_keys(
+        ctx.client,
+        keys.iter().map(|k| CompactBytes::new(k)).collect(),
+        deadline,
+    );
 }
 
 /// BLPOP and BRPOP (`blockingPopGenericCommand`).
@@ -701,11 +723,7 @@ fn bpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, reply: &mut Reply) 
     match pop_first_ready(ctx, &keys, end, None, reply) {
         Err(()) | Ok(true) => {}
         Ok(false) if !ctx.client.may_block() => reply.null_array(),
-        Ok(false) => block_on_keys(
-            ctx.client,
-            keys.iter().map(|k| CompactBytes::new(k)).collect(),
-            deadline,
-        ),
+        Ok(false) => block(ctx, &keys, deadline),
     }
 }
 
@@ -719,44 +737,45 @@ fn brpop(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     bpop_generic(ctx, args, End::Tail, reply);
 }
 
-/// BLMOVE and BRPOPLPUSH (`blmoveGenericCommand`).
+/// BLMOVE and BRPOPLPUSH (`blmoveGenericCommand`): waits on the source
+/// only; a destination of the wrong type is found when moving.
 fn blmove_generic(
     ctx: &mut Ctx<'_>,
     args: Args<'_>,
     from: End,
     to: End,
     deadline: i64,
-    as_rpoplpush: bool,
+    command: MoveCommand,
     reply: &mut Reply,
 ) {
-    let (source, destination) = (args.get(1), args.get(2));
+    let source = args.get(1);
     let mut db = ctx.db();
     let exists = match typed_mut::<List>(db.get_value_mut(source), reply) {
         Err(()) => return,
         Ok(list) => list.is_some(),
     };
     if exists {
-        move_element(ctx, source, destination, from, to, as_rpoplpush, reply);
+        move_element(ctx, args, from, to, command, reply);
     } else if !ctx.client.may_block() {
         reply.null();
     } else {
-        block_on_keys(ctx.client, alloc::vec![CompactBytes::new(source)], deadline);
+        block(ctx, &[source], deadline);
     }
 }
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`
 fn blmove(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let Some(from) = End::parse(args.get(3), reply) else {
+    let Some(from) = parse_end(args.get(3), reply) else {
         return;
     };
-    let Some(to) = End::parse(args.get(4), reply) else {
+    let Some(to) = parse_end(args.get(4), reply) else {
         return;
     };
     let now = ctx.now_ms();
     let Some(deadline) = parse::timeout_deadline(args.get(5), now, reply) else {
         return;
     };
-    blmove_generic(ctx, args, from, to, deadline, false, reply);
+    blmove_generic(ctx, args, from, to, deadline, MoveCommand::Blmove, reply);
 }
 
 /// `BRPOPLPUSH source destination timeout`
@@ -765,25 +784,36 @@ fn brpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let Some(deadline) = parse::timeout_deadline(args.get(3), now, reply) else {
         return;
     };
-    blmove_generic(ctx, args, End::Tail, End::Head, deadline, true, reply);
+    blmove_generic(
+        ctx,
+        args,
+        End::Tail,
+        End::Head,
+        deadline,
+        MoveCommand::Brpoplpush,
+        reply,
+    );
 }
 
-/// LMPOP and BLMPOP (`lmpopGenericCommand`): `numkeys_at` is where the
-/// key count is, `deadline` is Some for the blocking form.
+/// LMPOP and BLMPOP (`lmpopGenericCommand`): `numkeys_at` is where the key
+/// count is (2 for the blocking form, whose timeout comes first).
 fn lmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, numkeys_at: usize, reply: &mut Reply) {
     let blocking = numkeys_at == 2;
     let message: &[u8] = b"ERR numkeys should be greater than 0";
     let Some(numkeys) = parse::integer_in_range(args.get(numkeys_at), 1, i64::MAX, Some(message), reply) else {
         return;
     };
-    let where_at = match (numkeys as usize).checked_add(numkeys_at + 1) {
+    let where_at = match usize::try_from(numkeys)
+        .ok()
+        .and_then(|n| n.checked_add(numkeys_at + 1))
+    {
         Some(at) if at < args.len() => at,
         _ => {
             reply.error(errors::SYNTAX);
             return;
         }
     };
-    let Some(end) = End::parse(args.get(where_at), reply) else {
+    let Some(end) = parse_end(args.get(where_at), reply) else {
         return;
     };
     let mut count: Option<i64> = None;
@@ -801,7 +831,7 @@ fn lmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, numkeys_at: usize, reply: &m
             return;
         }
     }
-    let count = count.unwrap_or(1) as usize;
+    let count = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
     let deadline = if blocking {
         let now = ctx.now_ms();
         match parse::timeout_deadline(args.get(1), now, reply) {
@@ -815,11 +845,7 @@ fn lmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, numkeys_at: usize, reply: &m
     match pop_first_ready(ctx, &keys, end, Some(count), reply) {
         Err(()) | Ok(true) => {}
         Ok(false) => match deadline {
-            Some(deadline) if ctx.client.may_block() => block_on_keys(
-                ctx.client,
-                keys.iter().map(|k| CompactBytes::new(k)).collect(),
-                deadline,
-            ),
+            Some(deadline) if ctx.client.may_block() => block(ctx, &keys, deadline),
             _ => reply.null_array(),
         },
     }
@@ -833,4 +859,182 @@ fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn blmpop(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     lmpop_generic(ctx, args, 2, reply);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::{connect, engine_with_client, propagated, send, take_output};
+    use crate::engine::Engine;
+    use std::vec;
+
+    fn engine() -> Engine {
+        let (mut engine, _) = engine_with_client();
+        engine.record_propagation(true);
+        engine
+    }
+
+    fn dirty(engine: &Engine) -> u64 {
+        engine.server.stats.dirty
+    }
+
+    #[test]
+    fn clamp_range_follows_redis_rules() {
+        assert_eq!(clamp_range(0, -1, 5), Some((0, 4)));
+        assert_eq!(clamp_range(-100, 100, 5), Some((0, 4)));
+        assert_eq!(clamp_range(2, 1, 5), None);
+        assert_eq!(clamp_range(5, 10, 5), None);
+        assert_eq!(clamp_range(-1, -1, 5), Some((4, 4)));
+        assert_eq!(clamp_range(i64::MIN, i64::MAX, 5), Some((0, 4)));
+        assert_eq!(clamp_range(i64::MIN, i64::MIN, 5), None);
+        assert_eq!(clamp_range(0, -1, 0), None);
+    }
+
+    #[test]
+    fn pops_and_moves_propagate_like_redis() {
+        let mut engine = engine();
+        let client = connect(&mut engine);
+        send(&mut engine, client, "RPUSH l a b c d e f");
+        assert_eq!(
+            send(&mut engine, client, "blpop missing l 0"),
+            b"*2\r\n$1\r\nl\r\n$1\r\na\r\n"
+        );
+        send(&mut engine, client, "BRPOP l 0");
+        send(&mut engine, client, "LMPOP 2 missing l LEFT COUNT 10");
+        send(&mut engine, client, "RPUSH l a b c");
+        send(&mut engine, client, "BLMPOP 0 1 l right COUNT 2");
+        // Plain moves propagate as sent; blocking ones that find data at
+        // once become LMOVE with the client's own words, or RPOPLPUSH.
+        send(&mut engine, client, "lmove l m left Right");
+        send(&mut engine, client, "RPUSH l x y");
+        send(&mut engine, client, "BLMOVE l m right left 0");
+        send(&mut engine, client, "BRPOPLPUSH l m 0");
+        send(&mut engine, client, "rpoplpush m m");
+        assert_eq!(
+            propagated(&mut engine),
+            vec![
+                "RPUSH l a b c d e f",
+                "LPOP l",
+                "RPOP l",
+                "LPOP l 4",
+                "RPUSH l a b c",
+                "RPOP l 2",
+                "lmove l m left Right",
+                "RPUSH l x y",
+                "LMOVE l m right left",
+                "RPOPLPUSH l m",
+                "rpoplpush m m",
+            ]
+        );
+    }
+
+    #[test]
+    fn writes_that_change_nothing_do_not_propagate() {
+        let mut engine = engine();
+        let client = connect(&mut engine);
+        send(&mut engine, client, "RPUSH l a b");
+        send(&mut engine, client, "LPUSHX missing a");
+        send(&mut engine, client, "LPOP missing");
+        send(&mut engine, client, "LPOP l 0");
+        send(&mut engine, client, "LTRIM l 0 -1");
+        send(&mut engine, client, "LREM l 0 zz");
+        send(&mut engine, client, "LINSERT l BEFORE zz x");
+        send(&mut engine, client, "LSET l 5 x");
+        send(&mut engine, client, "LMOVE missing l LEFT LEFT");
+        send(&mut engine, client, "LMPOP 1 missing LEFT");
+        send(&mut engine, client, "BLPOP l 0");
+        assert_eq!(propagated(&mut engine), vec!["RPUSH l a b", "LPOP l"]);
+        assert_eq!(dirty(&engine), 3);
+    }
+
+    #[test]
+    fn served_blocked_clients_propagate_the_pop_or_move() {
+        let mut engine = engine();
+        let waiter = connect(&mut engine);
+        let other = connect(&mut engine);
+        let writer = connect(&mut engine);
+        assert_eq!(send(&mut engine, waiter, "BLPOP a b 0"), b"");
+        send(&mut engine, writer, "RPUSH b x y");
+        assert_eq!(take_output(&mut engine, waiter), b"*2\r\n$1\r\nb\r\n$1\r\nx\r\n");
+        // Redis serves BLPOP without touching the dirty counter.
+        assert_eq!(dirty(&engine), 2);
+
+        assert_eq!(send(&mut engine, waiter, "blmove src dst left right 0"), b"");
+        assert_eq!(send(&mut engine, other, "BRPOPLPUSH src2 dst 0"), b"");
+        send(&mut engine, writer, "RPUSH src s");
+        assert_eq!(take_output(&mut engine, waiter), b"$1\r\ns\r\n");
+        send(&mut engine, writer, "RPUSH src2 t");
+        assert_eq!(take_output(&mut engine, other), b"$1\r\nt\r\n");
+        assert_eq!(
+            send(&mut engine, writer, "LRANGE dst 0 -1"),
+            b"*2\r\n$1\r\nt\r\n$1\r\ns\r\n"
+        );
+
+        assert_eq!(send(&mut engine, waiter, "BLMPOP 0 2 m1 m2 LEFT COUNT 5"), b"");
+        send(&mut engine, writer, "RPUSH m2 1 2 3");
+        assert_eq!(
+            take_output(&mut engine, waiter),
+            b"*2\r\n$2\r\nm2\r\n*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(
+            propagated(&mut engine),
+            vec![
+                "RPUSH b x y",
+                "LPOP b",
+                "RPUSH src s",
+                "LMOVE src dst LEFT RIGHT",
+                "RPUSH src2 t",
+                "RPOPLPUSH src2 dst",
+                "RPUSH m2 1 2 3",
+                "LPOP m2 3",
+            ]
+        );
+        // Pushes count one per element, the served BLMPOP its elements.
+        assert_eq!(dirty(&engine), 2 + 1 + 1 + 3 + 3);
+    }
+
+    #[test]
+    fn a_served_move_wakes_a_client_waiting_on_its_destination() {
+        let mut engine = engine();
+        let mover = connect(&mut engine);
+        let popper = connect(&mut engine);
+        let writer = connect(&mut engine);
+        send(&mut engine, mover, "BLMOVE a b LEFT LEFT 0");
+        send(&mut engine, popper, "BLPOP b 0");
+        send(&mut engine, writer, "RPUSH a v");
+        assert_eq!(take_output(&mut engine, mover), b"$1\r\nv\r\n");
+        assert_eq!(take_output(&mut engine, popper), b"*2\r\n$1\r\nb\r\n$1\r\nv\r\n");
+        assert_eq!(send(&mut engine, writer, "EXISTS a b"), b":0\r\n");
+        assert_eq!(
+            propagated(&mut engine),
+            vec!["RPUSH a v", "LMOVE a b LEFT LEFT", "LPOP b"]
+        );
+    }
+
+    #[test]
+    fn a_rotation_keeps_the_key_and_its_expiry() {
+        let mut engine = engine();
+        let client = connect(&mut engine);
+        send(&mut engine, client, "RPUSH one x");
+        send(&mut engine, client, "EXPIRE one 100");
+        assert_eq!(send(&mut engine, client, "LMOVE one one LEFT RIGHT"), b"$1\r\nx\r\n");
+        assert_eq!(send(&mut engine, client, "RPOPLPUSH one one"), b"$1\r\nx\r\n");
+        assert_eq!(send(&mut engine, client, "TTL one"), b":100\r\n");
+        assert_eq!(send(&mut engine, client, "LRANGE one 0 -1"), b"*1\r\n$1\r\nx\r\n");
+    }
+
+    #[test]
+    fn lpos_with_the_most_negative_rank_behaves_like_redis() {
+        let mut engine = engine();
+        let client = connect(&mut engine);
+        send(&mut engine, client, "RPUSH l a b a c a");
+        assert_eq!(
+            send(&mut engine, client, "LPOS l a RANK -9223372036854775808"),
+            b":4\r\n"
+        );
+        assert_eq!(
+            send(&mut engine, client, "LPOS l a RANK -9223372036854775808 COUNT 1"),
+            b"*3\r\n:4\r\n:2\r\n:0\r\n"
+        );
+    }
 }
