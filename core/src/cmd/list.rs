@@ -424,11 +424,8 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let limit = (count != 0).then(|| usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX));
     let from = if count < 0 { End::Tail } else { End::Head };
     let removed = list.remove_matches(args.get(3), limit, from);
-    if list.is_empty() {
-        db.delete(key);
-    } else if removed > 0 {
-        db.signal_modified(key);
-    }
+    let emptied = list.is_empty();
+    db.settle(key, emptied, removed > 0);
     ctx.dirty(removed as u64);
     reply.integer(removed as i64);
 }

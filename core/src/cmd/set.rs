@@ -362,11 +362,8 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         let Some(member) = set.pop_random(&mut server.rng) else {
             return reply.null();
         };
-        if set.is_empty() {
-            db.delete(key);
-        } else {
-            db.signal_modified(key);
-        }
+        let emptied = set.is_empty();
+        db.settle(key, emptied, true);
         member
     };
     reply.bulk(&popped);

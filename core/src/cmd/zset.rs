@@ -669,14 +669,8 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, args: Args<'_>, by: By, reply: &mut Repl
         Some((lo, hi)) => zset.remove_range(lo, hi),
         None => 0,
     };
-    let now_empty = zset.is_empty();
-    if deleted > 0 {
-        if now_empty {
-            db.delete(key);
-        } else {
-            db.signal_modified(key);
-        }
-    }
+    let emptied = zset.is_empty();
+    db.settle(key, emptied, deleted > 0);
     ctx.dirty(deleted as u64);
     reply.integer(deleted as i64);
 }
@@ -1306,11 +1300,8 @@ fn zpop_generic<'k>(
         reply.bulk(&member);
         scores.write(reply, score);
     }
-    if zset.is_empty() {
-        db.delete(key);
-    } else {
-        db.signal_modified(key);
-    }
+    let emptied = zset.is_empty();
+    db.settle(key, emptied, true);
     ctx.dirty(popped as u64);
     Some((key, popped))
 }
