@@ -19,5 +19,6 @@ pub mod cmd;
 pub mod config;
 pub mod engine;
 pub mod keyspace;
+pub mod rdb;
 pub mod resp;
 pub mod util;

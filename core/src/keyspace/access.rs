@@ -67,6 +67,25 @@ impl Access {
         }
     }
 
+    /// The field of a key restored with the idle time or counter it had
+    /// (`objectSetLRUOrLFU`: RDB `IDLE`/`FREQ`, `RESTORE … IDLETIME|FREQ`);
+    /// what the policy does not track is ignored, and a key without either
+    /// starts fresh.
+    pub fn restored(&self, idle_seconds: Option<u64>, freq: Option<u8>) -> u32 {
+        match (self.tracking, idle_seconds, freq) {
+            (Tracking::Lfu { .. }, _, Some(freq)) => (self.minutes << 8) | u32::from(freq),
+            (Tracking::Lru, Some(idle), _) => {
+                let idle = (idle % u64::from(LRU_CLOCK_MAX)) as u32;
+                if idle <= self.lru_clock {
+                    self.lru_clock - idle
+                } else {
+                    LRU_CLOCK_MAX - (idle - self.lru_clock)
+                }
+            }
+            _ => self.initial(),
+        }
+    }
+
     /// Records an access in `field` (`updateLFU`, or the LRU stamp).
     #[inline]
     pub(crate) fn touch(&mut self, field: &mut u32) {

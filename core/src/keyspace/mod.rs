@@ -23,6 +23,7 @@ pub use db::{Db, DbMut, Entry, ExpiryMode, NO_EXPIRY};
 pub use value::{StrRef, Value, ValueType};
 
 use alloc::vec::Vec;
+use dict::Dict;
 
 /// Something that happened to a key that the engine must react to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,6 +193,42 @@ impl Keyspace {
     /// Swaps two databases (`SWAPDB`).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
         self.dbs.swap(a, b);
+    }
+
+    /// Sizes database `index`'s table for `keys` keys if it is empty (an
+    /// RDB's `RESIZEDB` hint), so loading does not rehash as it grows.
+    pub fn reserve(&mut self, index: usize, keys: usize) {
+        if let Some(db) = self.dbs.get_mut(index) {
+            if db.is_empty() {
+                db.entries = Dict::with_capacity(keys);
+            }
+        }
+    }
+
+    /// Adds a key read from an RDB with its expiry and access history
+    /// (`dbAddRDBLoad`, `objectSetLRUOrLFU`). A key already there (or a
+    /// database out of range) is refused: the key is given back.
+    pub fn load_entry(&mut self, loaded: crate::rdb::decoder::Entry) -> Option<CompactBytes> {
+        let lru = self.shared.access.restored(loaded.idle_seconds, loaded.freq);
+        let Some(db) = self.dbs.get_mut(loaded.db) else {
+            return Some(loaded.key);
+        };
+        if db.entries.contains_key(&loaded.key) {
+            return Some(loaded.key);
+        }
+        let expire_at = loaded.expire_at.unwrap_or(NO_EXPIRY);
+        if expire_at != NO_EXPIRY {
+            db.volatile.insert_new(loaded.key.clone(), ());
+        }
+        db.entries.insert_new(
+            loaded.key,
+            Entry {
+                value: loaded.value,
+                expire_at,
+                lru,
+            },
+        );
+        None
     }
 
     /// Total number of keys.

@@ -1,0 +1,131 @@
+//! Loading an RDB stream into a keyspace (`rdbLoadRio`): the decoder's
+//! entries applied as they arrive, with Redis's rules — a master drops keys
+//! that expired while the file was at rest, a replica keeps them for its
+//! master to delete; empty values are skipped; a key twice is an error.
+
+use super::decoder::{Checksum, Decoder, Item};
+use super::{DecodeError, LoadOptions};
+use crate::keyspace::Keyspace;
+use alloc::format;
+use alloc::vec::Vec;
+
+/// What a load found besides the keys.
+#[derive(Clone, Debug, Default)]
+pub struct LoadReport {
+    /// RDB version of the stream.
+    pub version: u32,
+    /// Keys added (`rdb_last_load_keys_loaded`).
+    pub keys_loaded: u64,
+    /// Keys dropped as already expired (`rdb_last_load_keys_expired`).
+    pub keys_expired: u64,
+    /// Empty values skipped.
+    pub empty_keys_skipped: u64,
+    /// Function libraries skipped.
+    pub functions_skipped: u64,
+    /// The auxiliary fields, in file order.
+    pub aux: Vec<(Vec<u8>, Vec<u8>)>,
+    /// How the checksum was found, once the end is reached.
+    pub checksum: Option<Checksum>,
+}
+
+impl LoadReport {
+    /// The value of auxiliary field `name`.
+    pub fn aux(&self, name: &[u8]) -> Option<&[u8]> {
+        self.aux
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_slice())
+    }
+}
+
+/// Applies an RDB stream to a keyspace while it arrives.
+pub struct Loader {
+    decoder: Decoder,
+    report: LoadReport,
+    now_ms: i64,
+    drop_expired: bool,
+    /// The stream's size, when known: presizing from `RESIZEDB` hints is
+    /// capped by it (a key takes at least 3 bytes), so a hostile hint
+    /// cannot allocate more than the data could fill.
+    max_keys: usize,
+}
+
+impl Loader {
+    /// A loader for a stream of `size` bytes if known. `drop_expired`: a
+    /// master's load, which drops keys expired before `now_ms`.
+    pub fn new(options: LoadOptions, now_ms: i64, drop_expired: bool, size: Option<u64>) -> Self {
+        Loader {
+            decoder: Decoder::new(options),
+            report: LoadReport::default(),
+            now_ms,
+            drop_expired,
+            max_keys: size.map_or(0, |size| usize::try_from(size / 3).unwrap_or(usize::MAX)),
+        }
+    }
+
+    /// Feeds received bytes and applies every entry they complete.
+    pub fn feed(&mut self, keyspace: &mut Keyspace, bytes: &[u8]) -> Result<(), DecodeError> {
+        self.decoder.feed(bytes);
+        while let Some(item) = self.decoder.next_item()? {
+            self.apply(keyspace, item)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the end of the RDB was reached.
+    pub fn is_done(&self) -> bool {
+        self.decoder.is_done()
+    }
+
+    /// Bytes fed after the end of the RDB.
+    pub fn trailing(&self) -> &[u8] {
+        self.decoder.trailing()
+    }
+
+    /// What was loaded so far.
+    pub fn report(&self) -> &LoadReport {
+        &self.report
+    }
+
+    /// Says the stream ended: the report, or an error if the RDB is cut
+    /// short.
+    pub fn finish(self) -> Result<LoadReport, DecodeError> {
+        self.decoder.finish()?;
+        Ok(self.report)
+    }
+
+    fn apply(&mut self, keyspace: &mut Keyspace, item: Item) -> Result<(), DecodeError> {
+        match item {
+            Item::Aux { key, value } => self.report.aux.push((key, value)),
+            Item::ResizeDb { db, keys, .. } => {
+                let keys = usize::try_from(keys).unwrap_or(usize::MAX).min(self.max_keys);
+                keyspace.reserve(db, keys);
+            }
+            Item::FunctionSkipped => self.report.functions_skipped += 1,
+            Item::EmptyKey { .. } => self.report.empty_keys_skipped += 1,
+            Item::Entry(entry) => {
+                if self.drop_expired && entry.expire_at.is_some_and(|at| at < self.now_ms) {
+                    self.report.keys_expired += 1;
+                    return Ok(());
+                }
+                let db = entry.db;
+                if let Some(key) = keyspace.load_entry(entry) {
+                    return Err(DecodeError {
+                        offset: self.decoder.offset(),
+                        reason: format!(
+                            "RDB has duplicated key '{}' in DB {}",
+                            alloc::string::String::from_utf8_lossy(&key),
+                            db
+                        ),
+                    });
+                }
+                self.report.keys_loaded += 1;
+            }
+            Item::End(checksum) => {
+                self.report.checksum = Some(checksum);
+                self.report.version = self.decoder.version();
+            }
+        }
+        Ok(())
+    }
+}
