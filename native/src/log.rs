@@ -47,6 +47,13 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Sink>> {
     SINK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Changes the role letter (`C` in a save child).
+pub fn set_role(role: char) {
+    if let Some(sink) = lock().as_mut() {
+        sink.role = role;
+    }
+}
+
 /// Changes the minimum level (CONFIG SET loglevel).
 pub fn set_level(min_level: u8) {
     if let Some(sink) = lock().as_mut() {

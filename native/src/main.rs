@@ -5,6 +5,7 @@ mod config;
 mod daemon;
 mod limits;
 mod log;
+mod persist;
 mod server;
 
 use config::{parse_command_line, CommandLine};
@@ -127,7 +128,6 @@ fn main() {
     let stopped = local.block_on(&runtime, server::run(loaded));
     match stopped {
         server::Stopped::Shutdown => {
-            warning!("User requested shutdown...");
             if let Some(path) = &pidfile {
                 notice!("Removing the pid file.");
                 let _ = std::fs::remove_file(path);
@@ -138,5 +138,6 @@ fn main() {
             warning!("{}, aborting.", reason);
             std::process::exit(1);
         }
+        server::Stopped::LoadFailed => std::process::exit(1),
     }
 }

@@ -7,7 +7,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, Command, Group};
 use super::Ctx;
-use crate::engine::{blocking, watch};
+use crate::engine::{blocking, persistence, watch};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
 
@@ -79,13 +79,22 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     reply.ok();
 }
 
-/// `FLUSHALL [ASYNC|SYNC]`
+/// `FLUSHALL [ASYNC|SYNC]` (`flushAllDataAndResetRDB`): also stops a
+/// background save, and with save points writes the empty dataset at
+/// once, so a restart does not bring the keys back; that save zeroes the
+/// dirty counter, FLUSHALL's own changes included.
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     if !check_flush_mode(args, reply) {
         return;
     }
     for index in 0..ctx.keyspace.db_count() {
         flush(ctx, index);
+    }
+    persistence::kill_background_save(ctx.server);
+    if !ctx.config().save_points().is_empty() {
+        ctx.server.stats.dirty += ctx.effects.dirty;
+        ctx.effects.dirty = 0;
+        let _ = persistence::save(ctx.keyspace, ctx.server);
     }
     ctx.force_propagation();
     reply.ok();

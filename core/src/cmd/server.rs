@@ -1,5 +1,5 @@
-//! Server commands: INFO, TIME, LASTSAVE, SHUTDOWN, DEBUG, CONFIG and
-//! COMMAND (Redis's `server.c`, `config.c`, `debug.c`).
+//! Server commands: INFO, TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN, DEBUG,
+//! CONFIG and COMMAND (Redis's `server.c`, `rdb.c`, `config.c`, `debug.c`).
 
 use super::pubsub::reply_subcommand_syntax_error;
 use super::spec::{acl, flag, flag::*, key_flag, BeginSearch, Command, FindKeys, Group};
@@ -7,7 +7,8 @@ use super::table::CommandEntry;
 use super::{errors, parse, reply_help, Ctx};
 use crate::config::{directive_flag, Config, ConfigError, Id, Source, DIRECTIVES};
 use crate::engine::client::client_flag;
-use crate::engine::{info, HostEvent};
+use crate::engine::persistence::{self, ShutdownFlags};
+use crate::engine::{info, watch, HostEvent};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
 use alloc::string::String;
@@ -29,6 +30,16 @@ pub static COMMANDS: &[Command] = &[
     Command::new("time", 1, LOADING | STALE | FAST, S, time)
         .tips(&["nondeterministic_output"])
         .doc("2.6.0", "O(1)", "Returns the server time."),
+    Command::new("save", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT | NO_MULTI, S, save).doc(
+        "1.0.0",
+        "O(N) where N is the total number of keys in all databases",
+        "Writes the dataset to disk before replying.",
+    ),
+    Command::new("bgsave", -1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, S, bgsave).doc(
+        "1.0.0",
+        "O(1)",
+        "Writes the dataset to disk in a background process.",
+    ),
     Command::new("lastsave", 1, LOADING | STALE | FAST, S, lastsave)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .tips(&["nondeterministic_output"])
@@ -169,21 +180,55 @@ fn lastsave(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
     reply.integer(ctx.server.lastsave);
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`
-///
-/// Persistence is not built yet, so nothing can be saved: SAVE is refused
-/// with Redis's error, and a shutdown that Redis would have saved for
-/// (save points configured) says in the log that it did not.
+/// `SAVE`: writes the dump before replying (`saveCommand`).
+fn save(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
+    if ctx.server.persistence.bgsave_in_progress() {
+        reply.error(b"ERR Background save already in progress");
+        return;
+    }
+    ctx.server.persistence.saves += 1;
+    match persistence::save(ctx.keyspace, ctx.server) {
+        Ok(()) => reply.ok(),
+        Err(_) => reply.error(b"ERR"),
+    }
+}
+
+/// `BGSAVE [SCHEDULE]`: starts a background save (`bgsaveCommand`).
+/// Inside a transaction it is scheduled for the next cron tick, as Redis
+/// does (a fork inside EXEC would snapshot a half-applied transaction).
+fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    if args.len() > 1 && !(args.len() == 2 && parse::is(args.get(1), "schedule")) {
+        reply.error(errors::SYNTAX);
+        return;
+    }
+    if ctx.server.persistence.bgsave_in_progress() {
+        reply.error(b"ERR Background save already in progress");
+    } else if ctx.server.call_depth > 1 {
+        ctx.server.persistence.bgsave_scheduled = true;
+        reply.simple(b"Background saving scheduled");
+    } else if persistence::background_save(ctx.keyspace, ctx.server).is_ok() {
+        reply.simple(b"Background saving started");
+    } else {
+        reply.error(b"ERR");
+    }
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: the final snapshot
+/// when save points exist or SAVE is given (not with NOSAVE), then the
+/// host stops. A failed save keeps the server running unless FORCE.
+/// There are no replicas to wait for, so NOW changes nothing yet.
 fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    let (mut nosave, mut save, mut now, mut abort, mut any) = (false, false, false, false, false);
+    let mut flags = ShutdownFlags::default();
+    let (mut now, mut abort, mut any) = (false, false, false);
     for arg in args.iter().skip(1) {
         if parse::is(arg, "nosave") {
-            nosave = true;
+            flags.nosave = true;
         } else if parse::is(arg, "save") {
-            save = true;
+            flags.save = true;
         } else if parse::is(arg, "now") {
             now = true;
         } else if parse::is(arg, "force") {
+            flags.force = true;
         } else if parse::is(arg, "abort") {
             abort = true;
             continue;
@@ -193,7 +238,7 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         }
         any = true;
     }
-    if (abort && any) || (nosave && save) {
+    if (abort && any) || (flags.nosave && flags.save) {
         reply.error(errors::SYNTAX);
         return;
     }
@@ -205,22 +250,49 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         reply.error(b"ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
         return;
     }
-    if save {
-        ctx.server.log(
-            3,
-            "Error trying to save the DB: RDB persistence is not active in this version of vitrine.",
-        );
+    if persistence::prepare_shutdown(ctx.keyspace, ctx.server, flags).is_err() {
         reply.error(b"ERR Errors trying to SHUTDOWN. Check logs.");
         return;
     }
-    if !nosave && !ctx.config().save_points().is_empty() {
-        ctx.server.log(
-            3,
-            "Not saving the final RDB snapshot: RDB persistence is not active in this version of vitrine.",
-        );
-    }
     ctx.client.flags |= client_flag::CLOSE_ASAP;
     ctx.server.push_event(HostEvent::Shutdown);
+}
+
+/// `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]`: saves (unless NOSAVE),
+/// empties the databases (unless NOFLUSH) and loads the dump back.
+fn debug_reload(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
+    let (mut flush, mut save, mut merge) = (true, true, false);
+    for option in args.iter().skip(2) {
+        if parse::is(option, "merge") {
+            merge = true;
+        } else if parse::is(option, "noflush") {
+            flush = false;
+        } else if parse::is(option, "nosave") {
+            save = false;
+        } else {
+            reply.error(b"ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+            return;
+        }
+    }
+    if save && persistence::save(ctx.keyspace, ctx.server).is_err() {
+        reply.error(b"ERR");
+        return;
+    }
+    if flush {
+        for index in 0..ctx.keyspace.db_count() {
+            watch::touch_all_in_db(ctx.server, ctx.keyspace, ctx.client, index, None);
+            ctx.keyspace.flush_db(index);
+        }
+    }
+    ctx.keyspace.set_load_replaces(merge);
+    let loaded = persistence::load(ctx.keyspace, ctx.server);
+    ctx.keyspace.set_load_replaces(false);
+    if loaded.is_err() {
+        reply.error(b"ERR Error trying to load the RDB dump");
+        return;
+    }
+    ctx.server.log(3, "DB reloaded by DEBUG RELOAD");
+    reply.ok();
 }
 
 /// `DEBUG subcommand ...`: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, HELP.
@@ -233,6 +305,11 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             &[
                 "OBJECT <key>",
                 "    Shows low level information about the value stored at <key>.",
+                "RELOAD [option ...]",
+                "    Saves the dump, empties the databases and loads the dump back. Options:",
+                "    * MERGE: keys of the dump replace existing ones instead of being an error.",
+                "    * NOFLUSH: keeps the current keys.",
+                "    * NOSAVE: loads the dump on disk without saving first.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Turns active expiry off (0) or on (1).",
                 "SLEEP <seconds>",
@@ -245,6 +322,8 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             ms: (seconds * 1000.0) as u64,
         });
         reply.ok();
+    } else if parse::is(sub, "reload") {
+        debug_reload(ctx, args, reply);
     } else if parse::is(sub, "set-active-expire") && args.len() == 3 {
         ctx.server.active_expire = args.get(2) != b"0";
         reply.ok();

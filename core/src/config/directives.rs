@@ -139,15 +139,15 @@ macro_rules! directives {
 
 directives! {
     // Booleans.
-    Rdbchecksum = "rdbchecksum" => BOOL, "yes", IMMUTABLE | NOT_ACTIVE;
+    Rdbchecksum = "rdbchecksum" => BOOL, "yes", IMMUTABLE;
     Daemonize = "daemonize" => BOOL, "no", IMMUTABLE;
     IoThreadsDoReads = "io-threads-do-reads" => BOOL, "no", IMMUTABLE | NOT_ACTIVE;
     AlwaysShowLogo = "always-show-logo" => BOOL, "no", IMMUTABLE | NOT_ACTIVE;
     ProtectedMode = "protected-mode" => BOOL, "yes", NONE;
-    Rdbcompression = "rdbcompression" => BOOL, "yes", NOT_ACTIVE;
+    Rdbcompression = "rdbcompression" => BOOL, "yes", 0;
     RdbDelSyncFiles = "rdb-del-sync-files" => BOOL, "no", NOT_ACTIVE;
     Activerehashing = "activerehashing" => BOOL, "yes", NONE;
-    StopWritesOnBgsaveError = "stop-writes-on-bgsave-error" => BOOL, "yes", NOT_ACTIVE;
+    StopWritesOnBgsaveError = "stop-writes-on-bgsave-error" => BOOL, "yes", 0;
     SetProcTitle = "set-proc-title" => BOOL, "yes", IMMUTABLE | NOT_ACTIVE;
     DynamicHz = "dynamic-hz" => BOOL, "yes", NOT_ACTIVE;
     LazyfreeLazyEviction = "lazyfree-lazy-eviction" => BOOL, "no", NOT_ACTIVE;
@@ -200,7 +200,7 @@ directives! {
     ClusterConfigFile = "cluster-config-file" => TEXT, "nodes.conf", IMMUTABLE | NOT_ACTIVE;
     ClusterAnnounceHostname = "cluster-announce-hostname" => TEXT, "", NOT_ACTIVE;
     SyslogIdent = "syslog-ident" => TEXT, "redis", IMMUTABLE | NOT_ACTIVE;
-    Dbfilename = "dbfilename" => TEXT, "dump.rdb", PROTECTED | NOT_ACTIVE;
+    Dbfilename = "dbfilename" => TEXT, "dump.rdb", PROTECTED;
     Appendfilename = "appendfilename" => TEXT, "appendonly.aof", IMMUTABLE | NOT_ACTIVE;
     Appenddirname = "appenddirname" => TEXT, "appendonlydir", IMMUTABLE | NOT_ACTIVE;
     ServerCpulist = "server_cpulist" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
@@ -274,7 +274,7 @@ directives! {
     ReplTimeout = "repl-timeout" => int(1, INT_MAX), "60", NOT_ACTIVE;
     ReplPingReplicaPeriod = "repl-ping-replica-period" | "repl-ping-slave-period" => int(1, INT_MAX), "10", NOT_ACTIVE;
     ListCompressDepth = "list-compress-depth" => int(0, INT_MAX), "0", NOT_ACTIVE;
-    RdbKeySaveDelay = "rdb-key-save-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
+    RdbKeySaveDelay = "rdb-key-save-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN;
     KeyLoadDelay = "key-load-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
     ActiveExpireEffort = "active-expire-effort" => int(1, 10), "1", NONE;
     Hz = "hz" => int(0, INT_MAX), "10", NONE;
@@ -318,7 +318,7 @@ directives! {
 
     // Special syntaxes.
     Dir = "dir" => TEXT, "", PROTECTED;
-    Save = "save" => Kind::Special(Special::Save), "3600 1 300 100 60 10000", MULTI_ARG | NOT_ACTIVE;
+    Save = "save" => Kind::Special(Special::Save), "3600 1 300 100 60 10000", MULTI_ARG;
     ClientOutputBufferLimit = "client-output-buffer-limit" => Kind::Special(Special::OutputBufferLimit),
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", MULTI_ARG;
     OomScoreAdjValues = "oom-score-adj-values" => Kind::Special(Special::OomScoreAdjValues), "0 200 800", MULTI_ARG | NOT_ACTIVE;

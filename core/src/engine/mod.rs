@@ -23,6 +23,7 @@ pub mod blocking;
 pub mod client;
 pub mod clients;
 pub mod info;
+pub mod persistence;
 pub mod process;
 pub mod pubsub;
 pub mod stats;
@@ -34,6 +35,8 @@ pub(crate) mod tests;
 use crate::cmd::table::CommandTable;
 use crate::config::{Config, Id};
 use crate::keyspace::Keyspace;
+use crate::rdb::load::LoadReport;
+use crate::rdb::LoadOptions;
 use crate::resp::request::OwnedArgs;
 use crate::util::rng::Rng;
 use alloc::boxed::Box;
@@ -72,6 +75,51 @@ pub trait Host {
     /// Writes the running configuration back to the config file the server
     /// was started with (CONFIG REWRITE).
     fn rewrite_config(&mut self, config: &Config) -> Result<(), String>;
+
+    /// Writes `keyspace` as an RDB file named `request.filename` in the
+    /// working directory, atomically (a temporary file renamed over it),
+    /// before returning (SAVE). `Err` is the log line saying what failed.
+    fn save_rdb(&mut self, keyspace: &Keyspace, request: &persistence::SaveRequest<'_>) -> Result<(), String> {
+        let _ = (keyspace, request);
+        Err(String::from("Error saving DB on disk: this host has no files"))
+    }
+
+    /// Starts writing `keyspace` as [`Host::save_rdb`] does, in the
+    /// background, from a snapshot taken now: later commands must not
+    /// change what is written. Returns the save's process id at once.
+    /// `Err` is why it could not start (Redis's fork error text).
+    fn start_background_save(
+        &mut self,
+        keyspace: &Keyspace,
+        request: &persistence::SaveRequest<'_>,
+    ) -> Result<u32, String> {
+        let _ = (keyspace, request);
+        Err(String::from("this host cannot save in the background"))
+    }
+
+    /// Whether the background save ended, and how. Called from cron while
+    /// one runs.
+    fn poll_background_save(&mut self) -> Option<persistence::ChildExit> {
+        None
+    }
+
+    /// Ends the running background save early (it must then report
+    /// `Signaled(SIGUSR1)`) and removes its temporary file.
+    fn kill_background_save(&mut self) {}
+
+    /// Reads the RDB file `filename` into `keyspace` (DEBUG RELOAD). A
+    /// master's load: keys expired before `now_ms` are dropped. `Err` is
+    /// the log line saying what failed.
+    fn load_rdb(
+        &mut self,
+        keyspace: &mut Keyspace,
+        options: LoadOptions,
+        filename: &str,
+        now_ms: i64,
+    ) -> Result<LoadReport, String> {
+        let _ = (keyspace, options, filename, now_ms);
+        Err(String::from("Error loading the DB: this host has no files"))
+    }
 }
 
 /// Figures the host reports for INFO.
@@ -200,6 +248,8 @@ pub struct Server {
     pub(crate) now_ms: i64,
     /// Time of the last successful save (LASTSAVE, Unix seconds).
     pub lastsave: i64,
+    /// RDB persistence state.
+    pub persistence: persistence::Persistence,
     /// Active expiry on (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire: bool,
     /// The monotonic clock when the last command ended (commandstats).
@@ -273,6 +323,7 @@ impl Engine {
                 next_client_id: 1,
                 now_ms,
                 lastsave: now_ms / 1000,
+                persistence: persistence::Persistence::default(),
                 active_expire: true,
                 clock_us: 0,
             },
@@ -429,6 +480,39 @@ impl Engine {
             process::close_idle_clients(&mut self.server, now_ms, timeout_s);
         }
         self.server.stats.cron(now_ms, hz);
+        persistence::cron(&self.keyspace, &mut self.server);
+    }
+
+    /// The host's background save ended (for hosts that learn it by
+    /// themselves rather than from [`Host::poll_background_save`]).
+    pub fn background_save_done(&mut self, exit: persistence::ChildExit, now_ms: i64) {
+        self.set_clock(now_ms);
+        persistence::background_save_done(&mut self.server, exit);
+    }
+
+    /// Records the load done at start-up (`rdb_last_load_keys_*`).
+    pub fn record_load(&mut self, report: &LoadReport) {
+        self.server.persistence.record_load(report);
+    }
+
+    /// The persistence state (INFO persistence figures).
+    pub fn persistence(&self) -> &persistence::Persistence {
+        &self.server.persistence
+    }
+
+    /// A shutdown asked for by a signal (`SIGTERM`, `SIGINT`): the final
+    /// save as `shutdown-on-sigterm`/`shutdown-on-sigint` say. `false`
+    /// means it failed and the server keeps running (Redis's
+    /// `prepareForShutdown` from cron).
+    pub fn shutdown_by_signal(&mut self, sigint: bool, now_ms: i64) -> bool {
+        self.set_clock(now_ms);
+        let id = if sigint {
+            Id::ShutdownOnSigint
+        } else {
+            Id::ShutdownOnSigterm
+        };
+        let flags = persistence::ShutdownFlags::from_bits(self.server.config.int(id));
+        persistence::prepare_shutdown(&self.keyspace, &mut self.server, flags).is_ok()
     }
 
     /// Sets the clock for the commands about to run.

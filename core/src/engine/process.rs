@@ -261,6 +261,12 @@ pub(crate) fn process_command_entry(
         );
         return;
     }
+    if super::persistence::writes_denied(server) && (is_write(state, entry) || entry.fullname == "ping") {
+        let mut message = Vec::with_capacity(super::persistence::MISCONF.len());
+        message.extend_from_slice(super::persistence::MISCONF);
+        reject(server, state, reply, entry, &message);
+        return;
+    }
     if state.has(client_flag::PUBSUB) && !reply.is_resp3() && !allowed_in_resp2_pubsub(entry) {
         let message = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -278,6 +284,13 @@ pub(crate) fn process_command_entry(
         return;
     }
     call(keyspace, server, state, reply, entry, args);
+}
+
+/// Whether the command writes: a write command, or EXEC of a
+/// transaction holding one.
+fn is_write(state: &ClientState, entry: &CommandEntry) -> bool {
+    entry.command.has(flag::WRITE)
+        || (entry.fullname == "exec" && state.multi.as_ref().is_some_and(|m| m.flags & flag::WRITE != 0))
 }
 
 fn allowed_in_resp2_pubsub(entry: &CommandEntry) -> bool {

@@ -70,6 +70,9 @@ pub struct KeyspaceShared {
 pub struct Keyspace {
     dbs: Vec<Db>,
     shared: KeyspaceShared,
+    /// A loaded key replaces one of the same name instead of being an
+    /// error (`RDBFLAGS_ALLOW_DUP`, DEBUG RELOAD MERGE).
+    load_replaces: bool,
 }
 
 /// The outcome of one [`Keyspace::active_expire_step`].
@@ -100,7 +103,14 @@ impl Keyspace {
                 blocked_keys: 0,
                 stats: KeyspaceStats::default(),
             },
+            load_replaces: false,
         }
+    }
+
+    /// Whether [`Keyspace::load_entry`] replaces an existing key
+    /// (`RDBFLAGS_ALLOW_DUP`) rather than refusing it.
+    pub fn set_load_replaces(&mut self, on: bool) {
+        self.load_replaces = on;
     }
 
     /// Number of databases.
@@ -214,7 +224,11 @@ impl Keyspace {
             return Some(loaded.key);
         };
         if db.entries.contains_key(&loaded.key) {
-            return Some(loaded.key);
+            if !self.load_replaces {
+                return Some(loaded.key);
+            }
+            db.entries.remove(&loaded.key);
+            db.volatile.remove(&loaded.key);
         }
         let expire_at = loaded.expire_at.unwrap_or(NO_EXPIRY);
         if expire_at != NO_EXPIRY {

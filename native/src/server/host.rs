@@ -7,7 +7,11 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 use vitrine_core::config::{Config, Id, Source};
+use vitrine_core::engine::persistence::{ChildExit, SaveRequest};
 use vitrine_core::engine::{Host, HostInfo};
+use vitrine_core::keyspace::Keyspace;
+use vitrine_core::rdb::load::LoadReport;
+use vitrine_core::rdb::LoadOptions;
 
 /// Counters the connection tasks update.
 #[derive(Default)]
@@ -35,6 +39,8 @@ pub struct NativeHost {
     pub net: Rc<NetCounters>,
     /// The listening sockets, rebound when `port` or `bind` change.
     pub listeners: Rc<RefCell<Listeners>>,
+    /// The background save child, while it runs.
+    save_child: Option<u32>,
 }
 
 impl NativeHost {
@@ -52,6 +58,7 @@ impl NativeHost {
             peak_memory: Cell::new(startup_memory),
             net,
             listeners,
+            save_child: None,
         }
     }
 }
@@ -189,5 +196,44 @@ impl Host for NativeHost {
             return Err("The server is running without a config file".into());
         }
         crate::config::rewrite(std::path::Path::new(&self.config_file), config)
+    }
+
+    fn save_rdb(&mut self, keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<(), String> {
+        crate::persist::save(keyspace, request, std::process::id())
+    }
+
+    fn start_background_save(&mut self, keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<u32, String> {
+        let pid = crate::persist::fork_save(keyspace, request)?;
+        self.save_child = Some(pid);
+        Ok(pid)
+    }
+
+    fn poll_background_save(&mut self) -> Option<ChildExit> {
+        let exit = crate::persist::poll_child(self.save_child?)?;
+        self.save_child = None;
+        Some(exit)
+    }
+
+    fn kill_background_save(&mut self) {
+        if let Some(pid) = self.save_child {
+            crate::persist::kill_child(pid);
+        }
+    }
+
+    fn load_rdb(
+        &mut self,
+        keyspace: &mut Keyspace,
+        options: LoadOptions,
+        filename: &str,
+        now_ms: i64,
+    ) -> Result<LoadReport, String> {
+        match crate::persist::load(filename, keyspace, options, now_ms) {
+            Ok(Some(report)) => {
+                crate::persist::log_report(&report, now_ms / 1000);
+                Ok(report)
+            }
+            Ok(None) => Err(format!("Fatal error loading the DB: {}", "No such file or directory")),
+            Err(error) => Err(error.log_lines().join(" ")),
+        }
     }
 }

@@ -94,6 +94,33 @@ pub enum Stopped {
     Shutdown,
     /// The listeners could not be set up.
     ListenFailed(String),
+    /// The dump could not be loaded (logged already).
+    LoadFailed,
+}
+
+/// Loads `dbfilename` before any client connects (`loadDataFromDisk`). A
+/// missing file is an empty start; a bad one stops the server, never
+/// leaving it half-loaded.
+fn load_at_startup(engine: &mut Engine) -> Result<(), ()> {
+    let started = std::time::Instant::now();
+    let filename = engine.config().text(Id::Dbfilename).to_string();
+    let options = vitrine_core::rdb::LoadOptions::from_config(engine.config());
+    let now = now_ms();
+    match crate::persist::load(&filename, engine.keyspace_mut(), options, now) {
+        Ok(None) => Ok(()),
+        Ok(Some(report)) => {
+            crate::persist::log_report(&report, now / 1000);
+            engine.record_load(&report);
+            crate::notice!("DB loaded from disk: {:.3} seconds", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Err(error) => {
+            for line in error.log_lines() {
+                crate::warning!("{}", line);
+            }
+            Err(())
+        }
+    }
 }
 
 /// Runs the server until shutdown.
@@ -127,6 +154,9 @@ pub async fn run(loaded: Loaded) -> Stopped {
             return Stopped::ListenFailed(reason.to_string());
         }
     }
+    if load_at_startup(&mut engine).is_err() {
+        return Stopped::LoadFailed;
+    }
     let (binds, port, backlog) = {
         let config = engine.config();
         (
@@ -149,25 +179,59 @@ pub async fn run(loaded: Loaded) -> Stopped {
     }
     crate::notice!("Ready to accept connections tcp");
     tokio::task::spawn_local(timer_loop(shared.clone()));
-    let signals = wait_for_signal();
-    tokio::select! {
-        _ = shared.shutdown.notified() => {}
-        signal = signals => {
-            crate::warning!("Received {} scheduling shutdown...", signal);
+    let mut signals = Signals::new();
+    loop {
+        tokio::select! {
+            _ = shared.shutdown.notified() => break,
+            sigint = signals.next() => {
+                let name = if sigint { "SIGINT" } else { "SIGTERM" };
+                if signals.pending_sigint && sigint {
+                    crate::warning!("You insist... exiting now.");
+                    let _ = std::fs::remove_file(crate::persist::temp_name(std::process::id()));
+                    std::process::exit(1);
+                }
+                crate::warning!("Received {} scheduling shutdown...", name);
+                signals.pending_sigint = sigint;
+                let done = shared.engine.borrow_mut().shutdown_by_signal(sigint, now_ms());
+                shared.after_engine_call();
+                if done {
+                    break;
+                }
+                signals.pending_sigint = false;
+            }
         }
     }
     listeners.borrow_mut().close();
     Stopped::Shutdown
 }
 
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+/// SIGTERM and SIGINT as a stream.
+struct Signals {
+    term: Option<tokio::signal::unix::Signal>,
+    int: Option<tokio::signal::unix::Signal>,
+    /// A SIGINT shutdown is under way (a second SIGINT exits at once).
+    pending_sigint: bool,
+}
+
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{signal, SignalKind};
+        Signals {
+            term: signal(SignalKind::terminate()).ok(),
+            int: signal(SignalKind::interrupt()).ok(),
+            pending_sigint: false,
+        }
+    }
+
+    /// The next signal: `true` for SIGINT, `false` for SIGTERM.
+    async fn next(&mut self) -> bool {
+        let (Some(term), Some(int)) = (self.term.as_mut(), self.int.as_mut()) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => false,
+            _ = int.recv() => true,
+        }
     }
 }
 
