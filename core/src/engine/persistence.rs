@@ -341,3 +341,163 @@ pub fn load(keyspace: &mut Keyspace, server: &mut Server) -> Result<LoadReport, 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::tests::{connect, send};
+    use crate::engine::{Engine, Host, HostInfo};
+    use alloc::boxed::Box;
+    use alloc::string::String;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// What the recording host saw and what it answers.
+    #[derive(Default)]
+    struct Disk {
+        saves: usize,
+        forks: usize,
+        fail_saves: bool,
+        child_exit: Option<ChildExit>,
+        killed: bool,
+    }
+
+    struct RecordingHost(Rc<RefCell<Disk>>);
+
+    impl Host for RecordingHost {
+        fn apply_config(&mut self, _config: &mut Config, _changed: &[Id]) -> Result<(), String> {
+            Ok(())
+        }
+        fn info(&self) -> HostInfo {
+            HostInfo::default()
+        }
+        fn log(&mut self, _level: u8, _message: &str) {}
+        fn monotonic_us(&self) -> u64 {
+            0
+        }
+        fn unix_time_us(&self) -> i64 {
+            0
+        }
+        fn rewrite_config(&mut self, _config: &Config) -> Result<(), String> {
+            Ok(())
+        }
+        fn save_rdb(&mut self, _keyspace: &Keyspace, _request: &SaveRequest<'_>) -> Result<(), String> {
+            let mut disk = self.0.borrow_mut();
+            if disk.fail_saves {
+                return Err("no room".into());
+            }
+            disk.saves += 1;
+            Ok(())
+        }
+        fn start_background_save(&mut self, _keyspace: &Keyspace, _request: &SaveRequest<'_>) -> Result<u32, String> {
+            self.0.borrow_mut().forks += 1;
+            Ok(42)
+        }
+        fn poll_background_save(&mut self) -> Option<ChildExit> {
+            self.0.borrow_mut().child_exit.take()
+        }
+        fn kill_background_save(&mut self) {
+            let mut disk = self.0.borrow_mut();
+            disk.killed = true;
+            disk.child_exit = Some(ChildExit::Signaled(SIGUSR1));
+        }
+    }
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn engine(save: &[&[u8]]) -> (Engine, Rc<RefCell<Disk>>) {
+        let disk = Rc::new(RefCell::new(Disk::default()));
+        let mut config = Config::new();
+        let mut line: alloc::vec::Vec<&[u8]> = alloc::vec![b"save"];
+        line.extend_from_slice(save);
+        config.apply_line(&line).expect("save line");
+        let engine = Engine::new(config, [1; 32], Box::new(RecordingHost(disk.clone())), T0);
+        (engine, disk)
+    }
+
+    #[test]
+    fn save_points_start_a_background_save_and_its_end_counts() {
+        let (mut engine, disk) = engine(&[b"10", b"2"]);
+        let client = connect(&mut engine);
+        send(&mut engine, client, "SET a 1");
+        engine.cron(T0 + 11_000);
+        assert_eq!(disk.borrow().forks, 0, "one change is not enough");
+        send(&mut engine, client, "SET b 1");
+        engine.cron(T0 + 10_000);
+        assert_eq!(disk.borrow().forks, 0, "not more than 10 seconds yet");
+        engine.cron(T0 + 11_000);
+        assert_eq!(disk.borrow().forks, 1);
+        assert!(engine.persistence().bgsave_in_progress());
+        send(&mut engine, client, "SET c 1");
+        disk.borrow_mut().child_exit = Some(ChildExit::Exited(0));
+        engine.cron(T0 + 13_000);
+        assert!(!engine.persistence().bgsave_in_progress());
+        // The write made during the save is still unsaved.
+        assert_eq!(engine.server.stats.dirty, 1);
+        assert_eq!(engine.server.lastsave, (T0 + 13_000) / 1000);
+        assert_eq!(engine.persistence().last_bgsave_seconds, 2);
+    }
+
+    #[test]
+    fn a_failed_background_save_is_retried_after_the_delay_and_denies_writes() {
+        let (mut engine, disk) = engine(&[b"1", b"1"]);
+        let client = connect(&mut engine);
+        send(&mut engine, client, "SET a 1");
+        engine.cron(T0 + 2_000);
+        disk.borrow_mut().child_exit = Some(ChildExit::Exited(1));
+        engine.cron(T0 + 2_100);
+        assert!(!engine.persistence().last_bgsave_ok);
+        assert!(send(&mut engine, client, "SET b 1").starts_with(b"-MISCONF "));
+        assert_eq!(send(&mut engine, client, "GET a"), b"$1\r\n1\r\n");
+        engine.cron(T0 + 6_000);
+        assert_eq!(disk.borrow().forks, 1, "retry waits 5 seconds");
+        engine.cron(T0 + 8_000);
+        assert_eq!(disk.borrow().forks, 2);
+    }
+
+    #[test]
+    fn flushall_with_save_points_saves_and_zeroes_the_counter() {
+        let (mut engine, disk) = engine(&[b"3600", b"1"]);
+        let client = connect(&mut engine);
+        send(&mut engine, client, "SET a 1");
+        send(&mut engine, client, "SET b 1");
+        assert_eq!(send(&mut engine, client, "BGSAVE"), b"+Background saving started\r\n");
+        assert_eq!(send(&mut engine, client, "FLUSHALL"), b"+OK\r\n");
+        assert!(disk.borrow().killed);
+        assert_eq!(disk.borrow().saves, 1);
+        assert_eq!(engine.server.stats.dirty, 0);
+        // The killed child is reaped without counting as a failure.
+        engine.cron(T0 + 100);
+        assert!(engine.persistence().last_bgsave_ok);
+        assert!(!engine.persistence().bgsave_in_progress());
+    }
+
+    #[test]
+    fn shutdown_saves_unless_told_not_and_a_failure_keeps_running() {
+        let (mut engine, disk) = engine(&[b"3600", b"1"]);
+        let client = connect(&mut engine);
+        disk.borrow_mut().fail_saves = true;
+        assert_eq!(
+            send(&mut engine, client, "SHUTDOWN"),
+            b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+        );
+        assert_eq!(engine.poll_event(), None);
+        assert_eq!(
+            send(&mut engine, client, "SHUTDOWN NOSAVE SAVE"),
+            b"-ERR syntax error\r\n"
+        );
+        send(&mut engine, client, "SHUTDOWN FORCE");
+        assert_eq!(engine.poll_event(), Some(crate::engine::HostEvent::Shutdown));
+        let (mut engine, disk) = engine_without_points();
+        assert!(engine.shutdown_by_signal(false, T0));
+        assert_eq!(disk.borrow().saves, 0);
+        let client = connect(&mut engine);
+        send(&mut engine, client, "SHUTDOWN SAVE");
+        assert_eq!(disk.borrow().saves, 1);
+    }
+
+    fn engine_without_points() -> (Engine, Rc<RefCell<Disk>>) {
+        engine(&[b""])
+    }
+}
