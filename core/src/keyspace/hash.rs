@@ -11,7 +11,7 @@
 
 use super::compact::CompactBytes;
 use super::dict::Dict;
-use crate::util::number::parse_i64;
+use crate::rdb::listpack::element_size;
 use crate::util::rng::Rng;
 use alloc::vec::Vec;
 
@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 pub const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
 /// Bytes of a listpack's header (total bytes, element count) and end mark.
-const LISTPACK_OVERHEAD: usize = 6 + 1;
+const LISTPACK_OVERHEAD: usize = crate::rdb::listpack::EMPTY_SIZE;
 
 /// The thresholds for compact encodings, from the config.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -215,7 +215,7 @@ impl Hash {
     pub fn listpack_bytes(&self) -> usize {
         match self {
             Hash::Listpack(pairs) => pairs.iter().fold(LISTPACK_OVERHEAD, |total, (field, value)| {
-                total + listpack_entry_size(field) + listpack_entry_size(value)
+                total + element_size(field) + element_size(value)
             }),
             Hash::Table(_) => 0,
         }
@@ -232,31 +232,6 @@ impl Hash {
             }
         }
     }
-}
-
-/// Bytes one element takes in a listpack: integers in the smallest integer
-/// encoding that holds them, strings with a 1-, 2- or 5-byte header, then
-/// the back-length (`lpEncodeGetType`, `lpEncodeBacklen`).
-fn listpack_entry_size(element: &[u8]) -> usize {
-    let encoded = match parse_i64(element) {
-        Some(0..=127) => 1,
-        Some(-4096..=4095) => 2,
-        Some(-32768..=32767) => 3,
-        Some(-8_388_608..=8_388_607) => 4,
-        Some(-2_147_483_648..=2_147_483_647) => 5,
-        Some(_) => 9,
-        None if element.len() < 64 => 1 + element.len(),
-        None if element.len() < 4096 => 2 + element.len(),
-        None => 5 + element.len(),
-    };
-    let back_length = match encoded {
-        0..=127 => 1,
-        128..=16_382 => 2,
-        16_383..=2_097_150 => 3,
-        2_097_151..=268_435_454 => 4,
-        _ => 5,
-    };
-    encoded + back_length
 }
 
 /// Iterator over a hash's fields and values.
@@ -339,23 +314,6 @@ mod tests {
 
     #[test]
     fn listpack_sizes_follow_the_encoding() {
-        assert_eq!(listpack_entry_size(b"0"), 2);
-        assert_eq!(listpack_entry_size(b"127"), 2);
-        assert_eq!(listpack_entry_size(b"128"), 3);
-        assert_eq!(listpack_entry_size(b"-4096"), 3);
-        assert_eq!(listpack_entry_size(b"32767"), 4);
-        assert_eq!(listpack_entry_size(b"8388607"), 5);
-        assert_eq!(listpack_entry_size(b"2147483647"), 6);
-        assert_eq!(listpack_entry_size(b"2147483648"), 10);
-        assert_eq!(listpack_entry_size(b"007"), 5);
-        assert_eq!(listpack_entry_size(b"abc"), 5);
-        assert_eq!(listpack_entry_size(&[b'x'; 63]), 65);
-        assert_eq!(listpack_entry_size(&[b'x'; 64]), 67);
-        assert_eq!(listpack_entry_size(&[b'x'; 125]), 128);
-        assert_eq!(listpack_entry_size(&[b'x'; 126]), 130);
-        assert_eq!(listpack_entry_size(&[b'x'; 16_378]), 16_383 + 3);
-        assert_eq!(listpack_entry_size(&[b'x'; 16_377]), 16_382 + 2);
-        assert_eq!(listpack_entry_size(&[b'x'; 4096]), 4101 + 2);
         let mut hash = Hash::default();
         hash.set(b"a", b"1", &limits(8, 64));
         assert_eq!(hash.listpack_bytes(), 7 + 3 + 2);

@@ -20,6 +20,7 @@ use crate::keyspace::value::{StrRef, Value};
 use crate::keyspace::zset::ZSet;
 use crate::keyspace::Keyspace;
 use crate::util::number::{parse_i64, write_double};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::convert::Infallible;
 
@@ -102,7 +103,7 @@ pub struct Encoder<S: Sink> {
     sink: S,
     buf: Vec<u8>,
     crc: Crc64,
-    options: SaveOptions,
+    values: ValueWriter,
 }
 
 impl<S: Sink> Encoder<S> {
@@ -112,7 +113,7 @@ impl<S: Sink> Encoder<S> {
             sink,
             buf: Vec::with_capacity(CHUNK + 1024),
             crc: Crc64::new(),
-            options,
+            values: ValueWriter::new(options),
         }
     }
 
@@ -135,8 +136,8 @@ impl<S: Sink> Encoder<S> {
 
     fn aux(&mut self, key: &[u8], value: &[u8]) {
         self.buf.push(opcode::AUX);
-        write_string(&mut self.buf, key, self.options.compression);
-        write_string(&mut self.buf, value, self.options.compression);
+        self.values.string(&mut self.buf, key);
+        self.values.string(&mut self.buf, value);
     }
 
     /// Starts database `db`, which holds `keys` keys, `expires` of them
@@ -157,17 +158,18 @@ impl<S: Sink> Encoder<S> {
             self.buf.push(opcode::EXPIRETIME_MS);
             self.buf.extend_from_slice(&entry.expire_at.to_le_bytes());
         }
-        if self.options.save_idle {
+        let options = self.values.options;
+        if options.save_idle {
             self.buf.push(opcode::IDLE);
             write_length(&mut self.buf, access.idle_ms(entry.lru) / 1000);
         }
-        if self.options.save_freq {
+        if options.save_freq {
             self.buf.push(opcode::FREQ);
             self.buf.push(access.frequency(entry.lru).min(255) as u8);
         }
         self.buf.push(value_kind(&entry.value));
-        write_string(&mut self.buf, key, self.options.compression);
-        write_value(&mut self.buf, &entry.value, &self.options);
+        self.values.string(&mut self.buf, key);
+        self.values.value(&mut self.buf, &entry.value);
         self.flush_if_full()
     }
 
@@ -175,7 +177,11 @@ impl<S: Sink> Encoder<S> {
     pub fn finish(mut self) -> Result<S, S::Error> {
         self.buf.push(opcode::EOF);
         self.flush()?;
-        let checksum = if self.options.checksum { self.crc.value() } else { 0 };
+        let checksum = if self.values.options.checksum {
+            self.crc.value()
+        } else {
+            0
+        };
         self.sink.write_all(&checksum.to_le_bytes())?;
         Ok(self.sink)
     }
@@ -188,7 +194,7 @@ impl<S: Sink> Encoder<S> {
     }
 
     fn flush(&mut self) -> Result<(), S::Error> {
-        if self.options.checksum {
+        if self.values.options.checksum {
             self.crc.update(&self.buf);
         }
         self.sink.write_all(&self.buf)?;
@@ -224,7 +230,7 @@ pub fn write_keyspace<S: Sink>(
 pub fn dump_payload(value: &Value, options: &SaveOptions) -> Vec<u8> {
     let mut out = Vec::new();
     out.push(value_kind(value));
-    write_value(&mut out, value, options);
+    ValueWriter::new(*options).value(&mut out, value);
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let checksum = crc64(&out);
     out.extend_from_slice(&checksum.to_le_bytes());
@@ -251,68 +257,141 @@ fn value_kind(value: &Value) -> u8 {
     }
 }
 
-/// A value's encoding (`rdbSaveObject`), without its type byte.
-fn write_value(out: &mut Vec<u8>, value: &Value, options: &SaveOptions) {
-    let compress = options.compression;
-    match value {
-        Value::List(list) => write_quicklist(out, list, options),
-        Value::Set(set) => match &**set {
-            Set::Intset(members) => {
-                let mut blob = Vec::new();
-                super::intset::encode(members, &mut blob);
-                write_string(out, &blob, compress);
+/// Writes values and strings with the save options, keeping one LZF
+/// table for all of them (made on the first string worth compressing).
+struct ValueWriter {
+    options: SaveOptions,
+    compressor: Option<Box<lzf::Compressor>>,
+}
+
+impl ValueWriter {
+    fn new(options: SaveOptions) -> Self {
+        ValueWriter {
+            options,
+            compressor: None,
+        }
+    }
+
+    /// A value's encoding (`rdbSaveObject`), without its type byte.
+    fn value(&mut self, out: &mut Vec<u8>, value: &Value) {
+        match value {
+            Value::List(list) => self.quicklist(out, list),
+            Value::Set(set) => match &**set {
+                Set::Intset(members) => {
+                    let mut blob = Vec::new();
+                    super::intset::encode(members, &mut blob);
+                    self.string(out, &blob);
+                }
+                Set::Table(table) => {
+                    write_length(out, table.len() as u64);
+                    for (member, ()) in table.iter() {
+                        self.string(out, member);
+                    }
+                }
+            },
+            Value::ZSet(zset) => match &**zset {
+                ZSet::Listpack(entries) => {
+                    let mut writer = listpack::Writer::new();
+                    let mut score_text = Vec::with_capacity(32);
+                    for (score, member) in entries {
+                        writer.push(member);
+                        score_text.clear();
+                        write_double(&mut score_text, *score);
+                        writer.push(&score_text);
+                    }
+                    self.string(out, &writer.finish());
+                }
+                ZSet::Skiplist { index, .. } => {
+                    // Highest score first, as Redis walks its skiplist from
+                    // the tail: loading then always inserts at the head.
+                    write_length(out, index.len() as u64);
+                    for (score, member) in index.iter().rev() {
+                        self.string(out, member);
+                        out.extend_from_slice(&score.to_le_bytes());
+                    }
+                }
+            },
+            Value::Hash(hash) => match &**hash {
+                Hash::Listpack(pairs) => {
+                    let mut writer = listpack::Writer::new();
+                    for (field, value) in pairs {
+                        writer.push(field);
+                        writer.push(value);
+                    }
+                    self.string(out, &writer.finish());
+                }
+                Hash::Table(table) => {
+                    write_length(out, table.len() as u64);
+                    for (field, value) in table.iter() {
+                        self.string(out, field);
+                        self.string(out, value);
+                    }
+                }
+            },
+            other => match other.as_str() {
+                Some(StrRef::Int(n)) => write_integer_string(out, n),
+                Some(StrRef::Bytes(bytes)) => self.string(out, bytes),
+                None => {}
+            },
+        }
+    }
+
+    /// A list as Redis 7.0's quicklist of listpacks would hold it had it
+    /// been built by `RPUSH`es: a node takes elements while it stays within
+    /// `list-max-listpack-size` (`_quicklistNodeAllowInsert`); elements of
+    /// 1 GiB or more get a plain node of their own.
+    fn quicklist(&mut self, out: &mut Vec<u8>, list: &List) {
+        let fill = self.options.list_fill.clamp(-5, (1 << 15) - 1);
+        let mut nodes: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut node: Option<listpack::Writer> = None;
+        for element in &list.items {
+            let len = element.len();
+            if len >= PLAIN_THRESHOLD {
+                if let Some(packed) = node.take() {
+                    nodes.push((CONTAINER_PACKED, packed.finish()));
+                }
+                nodes.push((CONTAINER_PLAIN, element.to_vec()));
+                continue;
             }
-            Set::Table(table) => {
-                write_length(out, table.len() as u64);
-                for (member, ()) in table.iter() {
-                    write_string(out, member, compress);
+            let fits = node
+                .as_ref()
+                .is_some_and(|packed| node_allows_insert(packed.bytes(), packed.len(), len, fill));
+            if !fits {
+                if let Some(packed) = node.take() {
+                    nodes.push((CONTAINER_PACKED, packed.finish()));
                 }
             }
-        },
-        Value::ZSet(zset) => match &**zset {
-            ZSet::Listpack(entries) => {
-                let mut writer = listpack::Writer::new();
-                let mut score_text = Vec::with_capacity(32);
-                for (score, member) in entries {
-                    writer.push(member);
-                    score_text.clear();
-                    write_double(&mut score_text, *score);
-                    writer.push(&score_text);
-                }
-                write_string(out, &writer.finish(), compress);
-            }
-            ZSet::Skiplist { index, .. } => {
-                // Highest score first, as Redis walks its skiplist from the
-                // tail: loading then always inserts at the head.
-                write_length(out, index.len() as u64);
-                for (score, member) in index.iter().rev() {
-                    write_string(out, member, compress);
-                    out.extend_from_slice(&score.to_le_bytes());
-                }
-            }
-        },
-        Value::Hash(hash) => match &**hash {
-            Hash::Listpack(pairs) => {
-                let mut writer = listpack::Writer::new();
-                for (field, value) in pairs {
-                    writer.push(field);
-                    writer.push(value);
-                }
-                write_string(out, &writer.finish(), compress);
-            }
-            Hash::Table(table) => {
-                write_length(out, table.len() as u64);
-                for (field, value) in table.iter() {
-                    write_string(out, field, compress);
-                    write_string(out, value, compress);
+            node.get_or_insert_with(listpack::Writer::new).push(element);
+        }
+        if let Some(packed) = node {
+            nodes.push((CONTAINER_PACKED, packed.finish()));
+        }
+        write_length(out, nodes.len() as u64);
+        for (container, bytes) in nodes {
+            write_length(out, container);
+            self.string(out, &bytes);
+        }
+    }
+
+    /// A string (`rdbSaveRawString`): a canonical integer of at most 11
+    /// characters in short form, else LZF when compression is on, the
+    /// string is over 20 bytes and it gains at least 4 bytes, else raw.
+    fn string(&mut self, out: &mut Vec<u8>, bytes: &[u8]) {
+        if bytes.len() <= 11 {
+            if let Some(value) = parse_i64(bytes) {
+                if write_encoded_integer(out, value) {
+                    return;
                 }
             }
-        },
-        other => match other.as_str() {
-            Some(StrRef::Int(n)) => write_integer_string(out, n),
-            Some(StrRef::Bytes(bytes)) => write_string(out, bytes, compress),
-            None => {}
-        },
+        }
+        if self.options.compression && bytes.len() > 20 {
+            let compressor = self.compressor.get_or_insert_with(|| Box::new(lzf::Compressor::new()));
+            if write_compressed(out, bytes, compressor) {
+                return;
+            }
+        }
+        write_length(out, bytes.len() as u64);
+        out.extend_from_slice(bytes);
     }
 }
 
@@ -323,49 +402,6 @@ const PLAIN_THRESHOLD: usize = 1 << 30;
 /// Container markers of quicklist nodes.
 const CONTAINER_PLAIN: u64 = 1;
 const CONTAINER_PACKED: u64 = 2;
-
-/// A list as Redis 7.0's quicklist of listpacks would hold it had it been
-/// built by `RPUSH`es: a node takes elements while it stays within
-/// `list-max-listpack-size` (`_quicklistNodeAllowInsert`).
-fn write_quicklist(out: &mut Vec<u8>, list: &List, options: &SaveOptions) {
-    let fill = options.list_fill.clamp(-5, (1 << 15) - 1);
-    let mut nodes: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut writer: Option<(listpack::Writer, usize)> = None;
-    for element in &list.items {
-        let len = element.len();
-        if len >= PLAIN_THRESHOLD {
-            if let Some((node, _)) = writer.take() {
-                nodes.push((CONTAINER_PACKED, node.finish()));
-            }
-            nodes.push((CONTAINER_PLAIN, element.to_vec()));
-            continue;
-        }
-        let fits = writer
-            .as_ref()
-            .is_some_and(|(node, bytes)| node_allows_insert(*bytes, node.len(), len, fill));
-        if !fits {
-            if let Some((node, _)) = writer.take() {
-                nodes.push((CONTAINER_PACKED, node.finish()));
-            }
-            writer = Some((listpack::Writer::new(), LISTPACK_HEADER_AND_END));
-        }
-        if let Some((node, bytes)) = &mut writer {
-            node.push(element);
-            *bytes += listpack::element_size(element);
-        }
-    }
-    if let Some((node, _)) = writer.take() {
-        nodes.push((CONTAINER_PACKED, node.finish()));
-    }
-    write_length(out, nodes.len() as u64);
-    for (container, bytes) in nodes {
-        write_length(out, container);
-        write_string(out, &bytes, options.compression);
-    }
-}
-
-/// Bytes of an empty listpack: the header and the end mark.
-const LISTPACK_HEADER_AND_END: usize = 7;
 
 /// Whether a node of `bytes` bytes and `count` elements takes one more of
 /// `len` bytes under `fill` (Redis's size estimate adds 8 bytes).
@@ -435,34 +471,16 @@ fn write_integer_string(out: &mut Vec<u8>, value: i64) {
     }
 }
 
-/// A string (`rdbSaveRawString`): a canonical integer of at most 11
-/// characters in short form, else LZF when asked for, over 20 bytes and
-/// at least 4 bytes shorter, else raw.
-pub(crate) fn write_string(out: &mut Vec<u8>, bytes: &[u8], compress: bool) {
-    if bytes.len() <= 11 {
-        if let Some(value) = parse_i64(bytes) {
-            if write_encoded_integer(out, value) {
-                return;
-            }
-        }
-    }
-    if compress && bytes.len() > 20 && write_compressed(out, bytes) {
-        return;
-    }
-    write_length(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
 /// `bytes` LZF-compressed (`rdbSaveLzfStringObject`): the marker, the
 /// compressed and original lengths, the data. Compresses straight into
 /// `out` past room for the longest header, then closes the gap, so no
 /// buffer is allocated per string. False, and `out` unchanged, when
 /// compression gains less than 4 bytes.
-fn write_compressed(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+fn write_compressed(out: &mut Vec<u8>, bytes: &[u8], compressor: &mut lzf::Compressor) -> bool {
     const MAX_HEADER: usize = 1 + 9 + 9;
     let start = out.len();
     out.resize(start + MAX_HEADER, 0);
-    if !lzf::compress(bytes, out) {
+    if !compressor.compress(bytes, out) {
         out.truncate(start);
         return false;
     }

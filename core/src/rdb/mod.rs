@@ -22,6 +22,8 @@ pub mod intset;
 pub mod listpack;
 pub mod load;
 pub mod lzf;
+#[cfg(test)]
+mod tests;
 mod values;
 pub mod ziplist;
 pub mod zipmap;
