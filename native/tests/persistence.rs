@@ -72,7 +72,12 @@ fn save_then_restart_loads_the_same_data() {
         std::thread::sleep(Duration::from_millis(5));
         conn.cmd(&["SELECT", "5"]);
         conn.cmd(&["SET", "in5", "five"]);
-        assert_eq!(info_field(&mut conn, "rdb_changes_since_last_save"), "104");
+        conn.cmd(&["RPUSH", "list", "a", "1", "b"]);
+        conn.cmd(&["HSET", "hash", "f", "v", "n", "2"]);
+        conn.cmd(&["SADD", "ints", "3", "1", "2"]);
+        conn.cmd(&["SADD", "words", "x", "y"]);
+        conn.cmd(&["ZADD", "zset", "2.5", "b", "1", "a"]);
+        assert_eq!(info_field(&mut conn, "rdb_changes_since_last_save"), "116");
         assert_eq!(conn.cmd(&["SAVE"]), b"+OK\r\n");
         assert_eq!(info_field(&mut conn, "rdb_changes_since_last_save"), "0");
         assert_eq!(info_field(&mut conn, "rdb_saves"), "1");
@@ -87,13 +92,24 @@ fn save_then_restart_loads_the_same_data() {
     assert!(ttl.starts_with(":99") || ttl == ":1000\r\n", "{ttl}");
     conn.cmd(&["SELECT", "5"]);
     assert_eq!(conn.cmd(&["GET", "in5"]), b"$4\r\nfive\r\n");
-    assert_eq!(info_field(&mut conn, "rdb_last_load_keys_loaded"), "103");
+    assert_eq!(
+        conn.cmd(&["LRANGE", "list", "0", "-1"]),
+        b"*3\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(conn.cmd(&["HGET", "hash", "n"]), b"$1\r\n2\r\n");
+    assert_eq!(conn.cmd(&["OBJECT", "ENCODING", "ints"]), b"$6\r\nintset\r\n");
+    assert_eq!(conn.cmd(&["SCARD", "words"]), b":2\r\n");
+    assert_eq!(
+        conn.cmd(&["ZRANGE", "zset", "0", "-1", "WITHSCORES"]),
+        b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n"
+    );
+    assert_eq!(info_field(&mut conn, "rdb_last_load_keys_loaded"), "108");
     assert_eq!(info_field(&mut conn, "rdb_last_load_keys_expired"), "1");
     let log = server.log();
     assert!(log.contains("Loading RDB produced by version 7.0.15"), "{log}");
     assert!(log.contains("DB loaded from disk: "), "{log}");
     assert!(
-        log.contains("Done loading RDB, keys loaded: 103, keys expired: 1."),
+        log.contains("Done loading RDB, keys loaded: 108, keys expired: 1."),
         "{log}"
     );
     let _ = std::fs::remove_dir_all(&dir);
