@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod dataset;
+pub mod legacy_rdb;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -18,6 +21,19 @@ pub enum Kind {
     Redis,
     /// This project's server.
     Vitrine,
+}
+
+/// How a launched server ended its start-up.
+pub enum Launch {
+    /// It answers PING.
+    Running(Server),
+    /// It exited by itself (refused a config or a data file).
+    Exited {
+        /// Its exit status.
+        status: std::process::ExitStatus,
+        /// Its log file followed by its stderr.
+        log: String,
+    },
 }
 
 /// A server process this test started.
@@ -69,11 +85,29 @@ impl Server {
     /// cannot work on a test machine is overridden (port, bind, dir,
     /// logfile, daemonize).
     pub fn start_with(kind: Kind, config: Option<&Path>, extra: &[&str]) -> Server {
-        let port = free_port();
         let dir = scratch_dir(match kind {
             Kind::Redis => "redis",
             Kind::Vitrine => "vitrine",
         });
+        Self::start_in(kind, config, dir, extra)
+    }
+
+    /// `start_with` in a directory the caller prepared (for example with a
+    /// `dump.rdb` to load); the server owns it and removes it when dropped.
+    pub fn start_in(kind: Kind, config: Option<&Path>, dir: PathBuf, extra: &[&str]) -> Server {
+        match Self::launch_in(kind, config, dir, extra, Duration::from_secs(20)) {
+            Launch::Running(server) => server,
+            Launch::Exited { status, log } => {
+                panic!("{kind:?} server exited at start-up ({status}); log:\n{log}")
+            }
+        }
+    }
+
+    /// Spawns a server in `dir` and waits until it either answers PING
+    /// (`Launch::Running`) or exits by itself (`Launch::Exited`, with its
+    /// log); panics if it does neither within `timeout`.
+    pub fn launch_in(kind: Kind, config: Option<&Path>, dir: PathBuf, extra: &[&str], timeout: Duration) -> Launch {
+        let port = free_port();
         let binary = match kind {
             Kind::Redis => PathBuf::from("redis-server"),
             Kind::Vitrine => vitrine_binary(),
@@ -101,29 +135,39 @@ impl Server {
         let stderr = std::fs::File::create(dir.join("stderr.log")).expect("stderr file");
         command.stdout(Stdio::null()).stderr(stderr);
         let child = command.spawn().expect("spawn server");
-        let server = Server { port, kind, child, dir };
-        server.wait_ready();
-        server
+        let mut server = Server { port, kind, child, dir };
+        match server.wait_ready(timeout) {
+            Ok(()) => Launch::Running(server),
+            Err(status) => Launch::Exited {
+                status,
+                log: server.log(),
+            },
+        }
     }
 
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+    /// Waits until the server answers PING; `Err` with its exit status if
+    /// it exits first.
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(status);
+            }
             if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 if stream.write_all(b"PING\r\n").is_ok() {
                     let mut buffer = [0u8; 64];
                     if let Ok(n) = stream.read(&mut buffer) {
                         if n > 0 {
-                            return;
+                            return Ok(());
                         }
                     }
                 }
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(10));
         }
         panic!(
-            "{:?} server on port {} did not start; log:\n{}",
+            "{:?} server on port {} neither started nor exited; log:\n{}",
             self.kind,
             self.port,
             self.log()
