@@ -848,6 +848,7 @@ fn write_basics(file: &mut RdbBuilder, expire_seconds: i32) {
         pattern.extend_from_slice(format!("{} ", i % 97).as_bytes());
     }
     file.key(b"lzf:far", &Encoded::String(pattern, StrEnc::Lzf));
+    file.key(b"lzf:distant", &Encoded::String(distant_repeat(), StrEnc::Lzf));
     file.key(b"lzf:tiny", &Encoded::String(b("abc"), StrEnc::LzfLiteral));
     file.key(
         b"linkedlist",
@@ -884,6 +885,15 @@ fn write_basics(file: &mut RdbBuilder, expire_seconds: i32) {
     file.key(b"expires:seconds", &Encoded::String(b("soon"), StrEnc::Auto));
     file.expire_seconds(expire_seconds + 1);
     file.key(b"expires:list", &Encoded::LinkedList(strings(["a"])));
+}
+
+/// Random bytes whose head repeats 8190 bytes later: back references at
+/// the far end of LZF's 8 KB window.
+fn distant_repeat() -> Vec<u8> {
+    let mut bytes = Bytes(99).random(8190);
+    let head = bytes[..300].to_vec();
+    bytes.extend_from_slice(&head);
+    bytes
 }
 
 /// The ziplist-era containers (2.2 – 3.0).
@@ -2197,6 +2207,7 @@ fn lzf_writer_round_trips() {
         text.extend_from_slice(format!("{} ", i % 300).as_bytes());
     }
     inputs.push(text);
+    inputs.push(distant_repeat());
     for input in inputs {
         for stream in [legacy_rdb::lzf_compress(&input), legacy_rdb::lzf_literal_only(&input)] {
             assert_eq!(
@@ -2206,4 +2217,6 @@ fn lzf_writer_round_trips() {
         }
     }
     assert!(legacy_rdb::lzf_compress(&[b'z'; 10_000]).len() < 200);
+    let distant = distant_repeat();
+    assert!(legacy_rdb::lzf_compress(&distant).len() < distant.len());
 }
