@@ -4,10 +4,14 @@
 
 #![allow(dead_code)]
 
+pub mod dataset;
+pub mod legacy_rdb;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use vitrine_core::resp::frame::{self, FrameError, FrameLimits};
 
@@ -18,6 +22,19 @@ pub enum Kind {
     Redis,
     /// This project's server.
     Vitrine,
+}
+
+/// How a launched server ended its start-up.
+pub enum Launch {
+    /// It answers PING.
+    Running(Server),
+    /// It exited by itself (refused a config or a data file).
+    Exited {
+        /// Its exit status.
+        status: std::process::ExitStatus,
+        /// Its log file followed by its stderr.
+        log: String,
+    },
 }
 
 /// A server process this test started.
@@ -37,13 +54,21 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-/// A fresh scratch directory under the target dir.
+/// A fresh scratch directory under the target dir, never shared: named by
+/// process and a counter, and created only if it did not exist.
 pub fn scratch_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let unique = format!("{}-{}-{}", name, std::process::id(), free_port());
-    let dir = base.join(unique);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
+    std::fs::create_dir_all(&base).expect("create the scratch base");
+    loop {
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = base.join(format!("{}-{}-{}", name, std::process::id(), number));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return dir,
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => panic!("create scratch dir {}: {error}", dir.display()),
+        }
+    }
 }
 
 /// The vitrine binary built for these tests.
@@ -69,72 +94,53 @@ impl Server {
     /// cannot work on a test machine is overridden (port, bind, dir,
     /// logfile, daemonize).
     pub fn start_with(kind: Kind, config: Option<&Path>, extra: &[&str]) -> Server {
-        let port = free_port();
         let dir = scratch_dir(match kind {
             Kind::Redis => "redis",
             Kind::Vitrine => "vitrine",
         });
-        let binary = match kind {
-            Kind::Redis => PathBuf::from("redis-server"),
-            Kind::Vitrine => vitrine_binary(),
-        };
-        let mut command = Command::new(binary);
-        if let Some(config) = config {
-            command.arg(config);
-        }
-        let port_text = port.to_string();
-        let dir_text = dir.to_string_lossy().into_owned();
-        let log_text = dir.join("server.log").to_string_lossy().into_owned();
-        command.args([
-            "--port",
-            &port_text,
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            &dir_text,
-            "--logfile",
-            &log_text,
-            "--daemonize",
-            "no",
-        ]);
-        command.args(extra);
-        let stderr = std::fs::File::create(dir.join("stderr.log")).expect("stderr file");
-        command.stdout(Stdio::null()).stderr(stderr);
-        let child = command.spawn().expect("spawn server");
-        let server = Server { port, kind, child, dir };
-        server.wait_ready();
-        server
+        Self::start_in(kind, config, dir, extra)
     }
 
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                if stream.write_all(b"PING\r\n").is_ok() {
-                    let mut buffer = [0u8; 64];
-                    if let Ok(n) = stream.read(&mut buffer) {
-                        if n > 0 {
-                            return;
-                        }
+    /// `start_with` in a directory the caller prepared (for example with a
+    /// `dump.rdb` to load); the server owns it and removes it when dropped.
+    pub fn start_in(kind: Kind, config: Option<&Path>, dir: PathBuf, extra: &[&str]) -> Server {
+        match Self::launch_in(kind, config, dir, extra, Duration::from_secs(20)) {
+            Launch::Running(server) => server,
+            Launch::Exited { status, log } => {
+                panic!("{kind:?} server exited at start-up ({status}); log:\n{log}")
+            }
+        }
+    }
+
+    /// Spawns a server in `dir` and waits until it serves (`Launch::Running`)
+    /// or exits by itself (`Launch::Exited`, with its log; the directory is
+    /// then removed); panics if it does neither within `timeout`. A port
+    /// another process took meanwhile is retried on a fresh one.
+    pub fn launch_in(kind: Kind, config: Option<&Path>, dir: PathBuf, extra: &[&str], timeout: Duration) -> Launch {
+        const BIND_FAILURE: &str = "Could not create server TCP listening socket";
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let port = free_port();
+            let mut child = spawn(kind, config, &dir, port, extra);
+            match wait_ready(&mut child, kind, port, &dir, timeout) {
+                Ok(()) => return Launch::Running(Server { port, kind, child, dir }),
+                Err(status) => {
+                    let log = read_log(&dir);
+                    if log.contains(BIND_FAILURE) && attempt < 5 {
+                        continue;
                     }
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Launch::Exited { status, log };
                 }
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        panic!(
-            "{:?} server on port {} did not start; log:\n{}",
-            self.kind,
-            self.port,
-            self.log()
-        );
     }
 
     /// The server's log so far, followed by anything it wrote to stderr
     /// (a panic would show there).
     pub fn log(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
-        log + &std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+        read_log(&self.dir)
     }
 
     /// A new raw connection.
@@ -158,6 +164,121 @@ impl Server {
         }
         None
     }
+}
+
+/// A server's log file followed by its stderr.
+fn read_log(dir: &Path) -> String {
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    log + &std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default()
+}
+
+/// Spawns a server listening on `port` with `dir` as its directory (its
+/// log and stderr files start empty).
+fn spawn(kind: Kind, config: Option<&Path>, dir: &Path, port: u16, extra: &[&str]) -> Child {
+    let binary = match kind {
+        Kind::Redis => PathBuf::from("redis-server"),
+        Kind::Vitrine => vitrine_binary(),
+    };
+    let mut command = Command::new(binary);
+    if let Some(config) = config {
+        command.arg(config);
+    }
+    let port_text = port.to_string();
+    let dir_text = dir.to_string_lossy().into_owned();
+    let log_path = dir.join("server.log");
+    let _ = std::fs::remove_file(&log_path);
+    let log_text = log_path.to_string_lossy().into_owned();
+    command.args([
+        "--port",
+        &port_text,
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        &dir_text,
+        "--logfile",
+        &log_text,
+        "--daemonize",
+        "no",
+    ]);
+    command.args(extra);
+    let stderr = std::fs::File::create(dir.join("stderr.log")).expect("stderr file");
+    command.stdout(Stdio::null()).stderr(stderr);
+    command.spawn().expect("spawn server")
+}
+
+/// What a probe of a starting server found.
+enum Probe {
+    /// Nothing usable yet (not listening, loading, or another process on
+    /// the port).
+    NotYet,
+    /// Our process serves.
+    Ready,
+}
+
+/// Asks the server on `port` for its process id (so that another test's
+/// server that took the port is not mistaken for ours) and whether it
+/// still loads its data.
+fn probe(port: u16, pid: u32) -> Probe {
+    let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return Probe::NotYet;
+    };
+    let _ = stream.set_nodelay(true);
+    let mut conn = Conn {
+        stream,
+        buffer: Vec::new(),
+    };
+    let wait = Duration::from_secs(2);
+    if conn.stream.write_all(b"INFO server\r\n").is_err() {
+        return Probe::NotYet;
+    }
+    let Some(info) = conn.try_read_reply(wait) else {
+        return Probe::NotYet;
+    };
+    if info.starts_with(b"-LOADING") {
+        return Probe::NotYet;
+    }
+    let text = String::from_utf8_lossy(&info);
+    if let Some(at) = text.find("process_id:") {
+        let digits: String = text[at + 11..].chars().take_while(char::is_ascii_digit).collect();
+        if digits.parse::<u32>().ok() != Some(pid) {
+            return Probe::NotYet;
+        }
+    }
+    // INFO may be refused (NOAUTH...): then any reply but LOADING will do.
+    if conn.stream.write_all(b"PING\r\n").is_err() {
+        return Probe::NotYet;
+    }
+    match conn.try_read_reply(wait) {
+        Some(reply) if !reply.starts_with(b"-LOADING") => Probe::Ready,
+        _ => Probe::NotYet,
+    }
+}
+
+/// Waits until the child serves; `Err` with its exit status if it exits
+/// first.
+fn wait_ready(
+    child: &mut Child,
+    kind: Kind,
+    port: u16,
+    dir: &Path,
+    timeout: Duration,
+) -> Result<(), std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(status);
+        }
+        if let Probe::Ready = probe(port, child.id()) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "{kind:?} server on port {port} neither started nor exited; log:\n{}",
+        read_log(dir)
+    );
 }
 
 impl Drop for Server {
