@@ -23,8 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 
-cargo build --release -p vitrine-server --example rdb_decode >/dev/null 2>&1 ||
-    cargo build --release -p vitrine-server --example rdb_decode
+cargo build --release -p vitrine-server --bin vitrine-server --example rdb_decode >/dev/null 2>&1 ||
+    cargo build --release -p vitrine-server --bin vitrine-server --example rdb_decode
 VITRINE=target/release/vitrine-server
 DECODE=target/release/examples/rdb_decode
 WORK=$(mktemp -d)
