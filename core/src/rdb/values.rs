@@ -421,6 +421,8 @@ fn zset_from_pairs(mut entries: Vec<ScoredMember>, limits: &ListpackLimits, dupl
     Ok(if entries.len() > limits.max_entries {
         ZSet::skiplist_from_sorted(entries)
     } else {
-        ZSet::listpack_from_sorted(entries)
+        // The blob is kept as it is: a score stored as the text "-0"
+        // stays -0, where a listpack built by commands would store 0.
+        ZSet::Listpack(entries)
     })
 }
