@@ -686,7 +686,7 @@ fn sinter_generic(
 
 /// Stands in for a key that vanished between the two passes (it cannot,
 /// but a missing set must not panic).
-static EMPTY_SET: Set = Set::Intset(Vec::new());
+static EMPTY_SET: Set = Set::Intset(Vec::new(), 2);
 
 /// `SUNION key [key ...]`
 fn sunion(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {

@@ -469,7 +469,7 @@ mod tests {
     }
 
     fn intset(members: &[i64]) -> Value {
-        Value::Set(Box::new(Set::Intset(members.to_vec())))
+        Value::Set(Box::new(Set::Intset(members.to_vec(), 2)))
     }
 
     fn table_set(members: &[&[u8]]) -> Value {

@@ -23,15 +23,17 @@ pub const INTSET_HARD_LIMIT: usize = 1 << 30;
 /// A set value.
 #[derive(Clone)]
 pub enum Set {
-    /// Sorted, distinct integers.
-    Intset(Vec<i64>),
+    /// Sorted, distinct integers, and the bytes per integer of the encoded
+    /// intset (2, 4 or 8): the widest member ever held, since Redis never
+    /// narrows an intset, and `DUMP`/RDB bytes show the width.
+    Intset(Vec<i64>, u8),
     /// Any members.
     Table(Dict<()>),
 }
 
 impl Default for Set {
     fn default() -> Self {
-        Set::Intset(Vec::new())
+        Set::Intset(Vec::new(), 2)
     }
 }
 
@@ -40,7 +42,7 @@ impl Set {
     /// (`setTypeCreate`).
     pub fn for_first_member(member: &[u8]) -> Set {
         if parse_i64(member).is_some() {
-            Set::Intset(Vec::new())
+            Set::Intset(Vec::new(), 2)
         } else {
             Set::Table(Dict::new())
         }
@@ -49,7 +51,7 @@ impl Set {
     /// `intset` or `hashtable`.
     pub fn encoding_name(&self) -> &'static str {
         match self {
-            Set::Intset(_) => "intset",
+            Set::Intset(..) => "intset",
             Set::Table(_) => "hashtable",
         }
     }
@@ -57,7 +59,7 @@ impl Set {
     /// Number of members.
     pub fn len(&self) -> usize {
         match self {
-            Set::Intset(members) => members.len(),
+            Set::Intset(members, _) => members.len(),
             Set::Table(table) => table.len(),
         }
     }
@@ -76,7 +78,7 @@ impl Set {
     /// Whether `member` is in the set (`setTypeIsMember`).
     pub fn contains_member(&self, member: StrRef<'_>) -> bool {
         match self {
-            Set::Intset(members) => member.as_i64().is_some_and(|n| members.binary_search(&n).is_ok()),
+            Set::Intset(members, _) => member.as_i64().is_some_and(|n| members.binary_search(&n).is_ok()),
             Set::Table(table) => member.with_bytes(|bytes| table.contains_key(bytes)),
         }
     }
@@ -92,13 +94,14 @@ impl Set {
     /// integer and the intset stays within `max_intset` entries, and
     /// converts to a hash table otherwise. Returns whether it was new.
     pub fn insert_member(&mut self, member: StrRef<'_>, max_intset: usize) -> bool {
-        if let Set::Intset(members) = self {
+        if let Set::Intset(members, width) = self {
             match member.as_i64() {
                 Some(n) => {
                     let Err(at) = members.binary_search(&n) else {
                         return false;
                     };
                     members.insert(at, n);
+                    *width = (*width).max(crate::rdb::intset::width_of(n));
                     if members.len() > max_intset.min(INTSET_HARD_LIMIT) {
                         self.convert_to_table();
                     }
@@ -130,7 +133,7 @@ impl Set {
     /// became sparse. Returns whether it was there.
     pub fn remove_member(&mut self, member: StrRef<'_>) -> bool {
         match self {
-            Set::Intset(members) => match member.as_i64().map(|n| members.binary_search(&n)) {
+            Set::Intset(members, _) => match member.as_i64().map(|n| members.binary_search(&n)) {
                 Some(Ok(at)) => {
                     members.remove(at);
                     true
@@ -150,7 +153,7 @@ impl Set {
     /// Switches to the hash-table encoding (`setTypeConvert`), sized for
     /// the members it holds.
     pub fn convert_to_table(&mut self) {
-        if let Set::Intset(members) = self {
+        if let Set::Intset(members, _) = self {
             let mut table = Dict::with_capacity(members.len());
             for n in members.iter() {
                 table.insert_new(CompactBytes::from_i64(*n), ());
@@ -163,7 +166,7 @@ impl Set {
     /// order for a hash table.
     pub fn iter(&self) -> Iter<'_> {
         match self {
-            Set::Intset(members) => Iter::Intset(members.iter()),
+            Set::Intset(members, _) => Iter::Intset(members.iter()),
             Set::Table(table) => Iter::Table(table.iter()),
         }
     }
@@ -185,7 +188,7 @@ impl Set {
     /// `None` when empty.
     pub fn random(&self, rng: &mut Rng) -> Option<StrRef<'_>> {
         match self {
-            Set::Intset(members) => {
+            Set::Intset(members, _) => {
                 let at = rng.below(members.len() as u64) as usize;
                 members.get(at).map(|n| StrRef::Int(*n))
             }
@@ -196,7 +199,7 @@ impl Set {
     /// Removes and returns a random member (what SPOP takes).
     pub fn pop_random(&mut self, rng: &mut Rng) -> Option<CompactBytes> {
         let member = match self {
-            Set::Intset(members) => {
+            Set::Intset(members, _) => {
                 if members.is_empty() {
                     return None;
                 }
@@ -215,7 +218,7 @@ impl Set {
     /// its compact encodings.
     pub fn scan(&self, cursor: u64, mut emit: impl FnMut(StrRef<'_>)) -> u64 {
         match self {
-            Set::Intset(members) => {
+            Set::Intset(members, _) => {
                 for n in members {
                     emit(StrRef::Int(*n));
                 }
@@ -228,7 +231,7 @@ impl Set {
     /// Heap bytes owned.
     pub fn heap_size(&self) -> usize {
         match self {
-            Set::Intset(members) => members.capacity() * 8,
+            Set::Intset(members, _) => members.capacity() * 8,
             Set::Table(table) => table.overhead_bytes() + table.iter().map(|(m, _)| m.heap_size()).sum::<usize>(),
         }
     }

@@ -242,7 +242,7 @@ fn value_kind(value: &Value) -> u8 {
     match value {
         Value::List(_) => kind::LIST_QUICKLIST_2,
         Value::Set(set) => match **set {
-            Set::Intset(_) => kind::SET_INTSET,
+            Set::Intset(..) => kind::SET_INTSET,
             Set::Table(_) => kind::SET,
         },
         Value::ZSet(zset) => match **zset {
@@ -277,9 +277,9 @@ impl ValueWriter {
         match value {
             Value::List(list) => self.quicklist(out, list),
             Value::Set(set) => match &**set {
-                Set::Intset(members) => {
+                Set::Intset(members, width) => {
                     let mut blob = Vec::new();
-                    super::intset::encode(members, &mut blob);
+                    super::intset::encode_at_least(members, usize::from(*width), &mut blob);
                     self.string(out, &blob);
                 }
                 Set::Table(table) => {

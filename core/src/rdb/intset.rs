@@ -99,10 +99,17 @@ impl Iterator for Values<'_> {
 /// caller's set order) to `out`, with the narrowest encoding that holds
 /// every value, as Redis's `intsetAdd` chooses.
 pub fn encode(sorted: &[i64], out: &mut Vec<u8>) {
-    let width: usize = match (sorted.first(), sorted.last()) {
+    encode_at_least(sorted, 2, out);
+}
+
+/// Like [`encode`], with at least `min_width` bytes per integer: Redis
+/// keeps an intset as wide as the widest member it ever held.
+pub fn encode_at_least(sorted: &[i64], min_width: usize, out: &mut Vec<u8>) {
+    let needed = match (sorted.first(), sorted.last()) {
         (Some(&low), Some(&high)) => width_of(low).max(width_of(high)),
         _ => 2,
     };
+    let width = usize::from(needed).max(min_width.min(8));
     out.reserve(HEADER + sorted.len() * width);
     out.extend_from_slice(&(width as u32).to_le_bytes());
     out.extend_from_slice(&(sorted.len() as u32).to_le_bytes());
@@ -116,7 +123,7 @@ pub fn encode(sorted: &[i64], out: &mut Vec<u8>) {
 }
 
 /// Bytes Redis's intset needs for `value` (`_intsetValueEncoding`).
-fn width_of(value: i64) -> usize {
+pub fn width_of(value: i64) -> u8 {
     if i16::try_from(value).is_ok() {
         2
     } else if i32::try_from(value).is_ok() {

@@ -321,3 +321,16 @@ std::thread_local! {
         encode(&engine, SaveOptions { checksum: false, ..options() })
     };
 }
+
+#[test]
+fn an_intset_keeps_the_widest_encoding_it_ever_had() {
+    let (mut engine, client) = engine_with_client();
+    send(&mut engine, client, "SADD s 1 70000");
+    send(&mut engine, client, "SREM s 70000");
+    let entry = engine.keyspace().db_ref(0).peek(b"s").expect("s").clone();
+    let payload = super::encoder::dump_payload(&entry.value, &options());
+    // Type 11, a 12-byte blob: width 4, one member, then 1 as an i32.
+    assert_eq!(&payload[..13], b"\x0b\x0c\x04\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00");
+    let decoded = super::decoder::decode_payload(&payload, &LoadOptions::from_config(&Config::new())).expect("valid");
+    assert_eq!(super::encoder::dump_payload(&decoded, &options()), payload);
+}

@@ -91,7 +91,7 @@ pub(crate) fn begin(kind: u8, cursor: &mut Cursor<'_>, options: &LoadOptions) ->
                 kind::SET if len > options.set_max_intset_entries as u64 => {
                     Building::Set(Set::Table(Dict::with_capacity(presize)))
                 }
-                kind::SET => Building::Set(Set::Intset(Vec::new())),
+                kind::SET => Building::Set(Set::Intset(Vec::new(), 2)),
                 kind::HASH if len > options.hash.max_entries as u64 => {
                     Building::Hash(Hash::Table(Dict::with_capacity(presize)))
                 }
@@ -288,7 +288,8 @@ fn decode_blob(kind: u8, blob: &[u8], options: &LoadOptions) -> Result<Value, St
         }
         kind::SET_INTSET => {
             let members = intset::decode(blob).map_err(|_| "Intset integrity check failed.")?;
-            let mut set = Set::Intset(members);
+            // A decoded intset's first byte is its width (2, 4 or 8).
+            let mut set = Set::Intset(members, blob[0]);
             if set.len() > options.set_max_intset_entries {
                 set.convert_to_table();
             }
