@@ -34,7 +34,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use vitrine_core::engine::persistence::{ChildExit, SaveRequest, SIGUSR1};
 use vitrine_core::keyspace::Keyspace;
-use vitrine_core::rdb::encoder::{write_keyspace, Encoder, Sink};
+use vitrine_core::rdb::encoder::{write_keyspace, Sink};
 use vitrine_core::rdb::load::{LoadReport, Loader};
 use vitrine_core::rdb::{DecodeError, LoadOptions};
 
@@ -70,23 +70,12 @@ pub fn temp_name(pid: u32) -> String {
 /// Encodes the keyspace into `sink`, sleeping `key_delay_us` after each
 /// key when set (`rdb-key-save-delay`).
 fn encode(keyspace: &Keyspace, request: &SaveRequest<'_>, sink: FileSink) -> Result<FileSink, std::io::Error> {
-    if request.key_delay_us <= 0 {
-        return write_keyspace(keyspace, &request.aux, request.options, sink);
-    }
-    let delay = std::time::Duration::from_micros(request.key_delay_us as u64);
-    let mut encoder = Encoder::new(sink, request.options);
-    encoder.header(&request.aux)?;
-    for (index, db) in keyspace.dbs().iter().enumerate() {
-        if db.is_empty() {
-            continue;
-        }
-        encoder.select_db(index, db.len(), db.expires_len())?;
-        for (key, entry) in db.iter() {
-            encoder.key(key, entry, keyspace.access())?;
+    let delay = std::time::Duration::from_micros(request.key_delay_us.max(0) as u64);
+    write_keyspace(keyspace, &request.aux, request.options, sink, || {
+        if !delay.is_zero() {
             std::thread::sleep(delay);
         }
-    }
-    encoder.finish()
+    })
 }
 
 /// Writes the dump as process `pid` (`rdbSave`): temporary file, fsync,

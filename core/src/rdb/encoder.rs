@@ -203,12 +203,14 @@ impl<S: Sink> Encoder<S> {
     }
 }
 
-/// Writes every database of `keyspace` as an RDB file to `sink`.
+/// Writes every database of `keyspace` as an RDB file to `sink`, calling
+/// `after_key` after each key (the host's hook for `rdb-key-save-delay`).
 pub fn write_keyspace<S: Sink>(
     keyspace: &Keyspace,
     aux: &Aux<'_>,
     options: SaveOptions,
     sink: S,
+    mut after_key: impl FnMut(),
 ) -> Result<S, S::Error> {
     let mut encoder = Encoder::new(sink, options);
     encoder.header(aux)?;
@@ -219,6 +221,7 @@ pub fn write_keyspace<S: Sink>(
         encoder.select_db(index, db.len(), db.expires_len())?;
         for (key, entry) in db.iter() {
             encoder.key(key, entry, keyspace.access())?;
+            after_key();
         }
     }
     encoder.finish()

@@ -127,7 +127,7 @@ fn aux() -> Aux<'static> {
 }
 
 fn encode(engine: &Engine, options: SaveOptions) -> Vec<u8> {
-    match write_keyspace(engine.keyspace(), &aux(), options, Vec::new()) {
+    match write_keyspace(engine.keyspace(), &aux(), options, Vec::new(), || {}) {
         Ok(bytes) => bytes,
         Err(never) => match never {},
     }

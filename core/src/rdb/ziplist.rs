@@ -168,17 +168,10 @@ impl<'a> Iterator for ZipElements<'a> {
         if self.done {
             return None;
         }
-        match self.read() {
-            Ok(Some(element)) => Some(Ok(element)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(error) => {
-                self.done = true;
-                Some(Err(error))
-            }
-        }
+        // The end and the first error both end the iteration.
+        let item = self.read().transpose();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
