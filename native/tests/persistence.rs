@@ -158,6 +158,47 @@ fn bgsave_forks_a_snapshot_while_clients_write() {
 }
 
 #[test]
+fn a_crash_mid_save_leaves_the_previous_dump_whole() {
+    let dir = scratch_dir("persist-crash");
+    let server = start_in(Kind::Vitrine, &dir, &["--save", ""]);
+    let mut conn = server.connect();
+    set_keys(&mut conn, "old", 50);
+    assert_eq!(conn.cmd(&["SAVE"]), b"+OK\r\n");
+    let dump = dir.join("dump.rdb");
+    let before = std::fs::read(&dump).expect("first dump");
+    set_keys(&mut conn, "new", 300);
+    // 10 ms per key: the child takes seconds, and dies half-way.
+    conn.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "10000"]);
+    assert_eq!(conn.cmd(&["BGSAVE"]), b"+Background saving started\r\n");
+    let mut child = None;
+    assert!(eventually(Duration::from_secs(10), || {
+        child = dir.read_dir().unwrap().find_map(|entry| {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let pid = name.strip_prefix("temp-")?.strip_suffix(".rdb")?.parse::<u32>().ok()?;
+            (pid != server.pid()).then_some(pid)
+        });
+        child.is_some()
+    }));
+    let child = child.expect("the child's temp file");
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = Command::new("kill")
+        .args(["-9", &child.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert!(eventually(Duration::from_secs(10), || {
+        info_field(&mut conn, "rdb_bgsave_in_progress") == "0"
+    }));
+    assert_eq!(info_field(&mut conn, "rdb_last_bgsave_status"), "err");
+    assert_eq!(std::fs::read(&dump).expect("dump"), before, "the old dump is untouched");
+    drop(conn);
+    drop(server);
+    let server = start_in(Kind::Vitrine, &dir, &["--save", ""]);
+    assert_eq!(server.connect().cmd(&["DBSIZE"]), b":50\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn bgsave_schedule_and_inside_a_transaction() {
     let server = Server::start(Kind::Vitrine, &[]);
     let mut conn = server.connect();
