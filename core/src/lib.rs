@@ -21,5 +21,6 @@ pub mod config;
 pub mod engine;
 pub mod keyspace;
 pub mod rdb;
+pub mod repl;
 pub mod resp;
 pub mod util;
