@@ -263,6 +263,12 @@ pub fn log_report(report: &LoadReport, now_s: i64) {
             _ => {}
         }
     }
+    if report.functions_skipped > 0 {
+        crate::warning!(
+            "RDB holds {} function libraries: skipped, vitrine runs no scripts.",
+            report.functions_skipped
+        );
+    }
     if report.checksum == Some(vitrine_core::rdb::decoder::Checksum::Disabled) {
         crate::warning!("RDB file was saved with checksum disabled: no check performed.");
     }

@@ -287,5 +287,6 @@ case_files!(
     pubsub,
     client,
     db,
-    sort
+    sort,
+    dump
 );

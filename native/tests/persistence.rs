@@ -516,3 +516,41 @@ fn info_persistence_field_names_match_redis() {
     };
     assert_eq!(names(Kind::Vitrine), names(Kind::Redis));
 }
+
+#[test]
+fn the_seed_master_config_saves_after_10_seconds_and_2_changes() {
+    // The folders the seed config names must exist, as for redis-server;
+    // the harness then points `dir` and `logfile` at a scratch folder.
+    std::fs::create_dir_all("/usr/local/dev/redis/redis-4.0.9/data").expect("seed data dir");
+    std::fs::create_dir_all("/usr/local/dev/redis/redis-4.0.9/log").expect("seed log dir");
+    let config =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-configs/master-6379.conf");
+    let dir = scratch_dir("persist-seed");
+    let dir_text = dir.to_string_lossy().into_owned();
+    let dump = dir.join("dump-6379.rdb");
+    {
+        let server = Server::start_with(Kind::Vitrine, Some(&config), &["--dir", &dir_text]);
+        let mut conn = server.connect();
+        let started = Instant::now();
+        conn.cmd(&["SET", "a", "1"]);
+        conn.cmd(&["SET", "b", "2"]);
+        assert!(
+            eventually(Duration::from_secs(20), || dump.exists()),
+            "{}",
+            server.log()
+        );
+        assert!(
+            started.elapsed() >= Duration::from_secs(9),
+            "saved before the 10 s of `save 10 2`"
+        );
+        let log = server.log();
+        assert!(log.contains("2 changes in 10 seconds. Saving..."), "{log}");
+        assert!(eventually(Duration::from_secs(10), || {
+            info_field(&mut conn, "rdb_bgsave_in_progress") == "0"
+        }));
+    }
+    let server = Server::start_with(Kind::Vitrine, Some(&config), &["--dir", &dir_text]);
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["MGET", "a", "b"]), b"*2\r\n$1\r\n1\r\n$1\r\n2\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,9 +15,8 @@
 //! - truncated and corrupted files: vitrine refuses to start, with exit
 //!   code 1 and a log line naming the problem, and never panics.
 //!
-//! The vitrine halves need vitrine's RDB support: until it is merged they
-//! are skipped (see `VITRINE_RDB`). Setting `RDB_SUBJECT=redis` runs them
-//! with redis-server in vitrine's place, which checks the suite itself:
+//! Setting `RDB_SUBJECT=redis` runs the vitrine halves with redis-server
+//! in vitrine's place, which checks the suite itself:
 //! everything passes then except `corrupt_files_without_checksum_never_crash`,
 //! because redis-server crashes serving garbage it loaded without a
 //! checksum, which is exactly what that test forbids vitrine to do.
@@ -33,37 +32,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Flip to `true` when vitrine loads `dir/dbfilename` at start-up, has
-/// `SAVE`, and honours `rdbcompression` and `rdbchecksum`.
-const VITRINE_RDB: bool = true;
-
-/// Flip to `true` when vitrine has `DUMP` and `RESTORE`: until then the
-/// three DUMP/RESTORE tests are skipped whole.
-const VITRINE_DUMP: bool = false;
-
-/// Whether the DUMP/RESTORE tests run.
-fn dump_tests_enabled() -> bool {
-    VITRINE_DUMP || std::env::var("RDB_SUBJECT").is_ok() || {
-        eprintln!("vitrine DUMP/RESTORE not merged yet");
-        false
-    }
-}
-
-/// The server the vitrine halves run against: vitrine once its RDB support
-/// is merged (or with `RDB_SUBJECT=vitrine`, to try it before); redis-server
-/// with `RDB_SUBJECT=redis` (to check the suite); otherwise None, and the
-/// caller skips its vitrine half.
-fn subject() -> Option<Kind> {
-    if VITRINE_RDB {
-        return Some(Kind::Vitrine);
-    }
+/// The server the vitrine halves run against: vitrine, or redis-server
+/// with `RDB_SUBJECT=redis` (to check the suite itself against the
+/// reference).
+fn subject() -> Kind {
     match std::env::var("RDB_SUBJECT").as_deref() {
-        Ok("redis") => return Some(Kind::Redis),
-        Ok("vitrine") => return Some(Kind::Vitrine),
-        _ => {}
+        Ok("redis") => Kind::Redis,
+        _ => Kind::Vitrine,
     }
-    eprintln!("vitrine RDB support not merged yet");
-    None
 }
 
 fn name(kind: Kind) -> &'static str {
@@ -635,7 +611,8 @@ fn redis_writes_and_both_load(
         &reloaded.normalized(),
         "redis after loading",
     );
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         let server = load(kind, &file, load_extra);
         let loaded = Dataset::read_port(server.port);
         assert_same(&reloaded, "redis", &loaded, name(kind));
@@ -1093,7 +1070,8 @@ fn check_legacy_file(file: &[u8], expected: &Dataset, extra: &[&str]) {
         &loaded.normalized(),
         "redis loaded",
     );
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         let server = load(kind, file, extra);
         assert_same(&loaded, "redis", &Dataset::read_port(server.port), name(kind));
         assert_clean(&server);
@@ -1214,7 +1192,8 @@ fn legacy_idle_and_freq_opcodes() {
         assert_eq!(conn.cmd(&["OBJECT", "FREQ", "both"]), b":200\r\n", "{kind:?}");
     };
     check(Kind::Redis);
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         check(kind);
     }
 }
@@ -1248,7 +1227,8 @@ fn empty_aggregates_are_skipped() {
     let loaded = Dataset::read_port(redis.port);
     assert_same(&expected.normalized(), "file written", &loaded.normalized(), "redis");
     assert!(redis.log().contains("skipping empty key"), "{}", redis.log());
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         let server = load(kind, &file, &[]);
         assert_same(&loaded, "redis", &Dataset::read_port(server.port), name(kind));
         assert_clean(&server);
@@ -1267,7 +1247,7 @@ fn wrong_checksum_refused_unless_rdbchecksum_no() {
     write_basics(&mut file, (now_ms() / 1000 + 3600) as i32);
     let (file, expected) = file.finish(Checksum::Wrong);
     let mut kinds = vec![Kind::Redis];
-    kinds.extend(subject());
+    kinds.push(subject());
     for kind in kinds {
         assert_refused(kind, &file, &[], "wrong checksum");
         let server = load(kind, &file, &["--rdbchecksum", "no"]);
@@ -1459,7 +1439,8 @@ fn invalid_legacy_files_are_refused() {
     for (what, file) in &cases {
         assert_refused(Kind::Redis, file, &[], what);
     }
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         for (what, file) in &cases {
             assert_refused(kind, file, &[], what);
         }
@@ -1473,8 +1454,8 @@ fn invalid_legacy_files_are_refused() {
 /// The subject, populated with the fixture, saves (with `extra` start-up
 /// arguments); redis-check-rdb accepts the file; Redis loads the same
 /// dataset; the subject reloading its own file matches that Redis exactly.
-fn subject_writes_redis_loads(extra: &[&str]) -> Option<Vec<u8>> {
-    let kind = subject()?;
+fn subject_writes_redis_loads(extra: &[&str]) -> Vec<u8> {
+    let kind = subject();
     let mut args = vec!["--enable-debug-command", "yes"];
     if kind == Kind::Vitrine {
         args.clear();
@@ -1502,7 +1483,7 @@ fn subject_writes_redis_loads(extra: &[&str]) -> Option<Vec<u8>> {
         &Dataset::read_port(reloaded.port),
         name(kind),
     );
-    Some(file)
+    file
 }
 
 #[test]
@@ -1510,9 +1491,8 @@ fn vitrine_dump_loads_in_redis() {
     if !common::redis_available() {
         return;
     }
-    if let Some(file) = subject_writes_redis_loads(&[]) {
-        assert_ne!(&file[file.len() - 8..], &[0; 8], "a checksum");
-    }
+    let file = subject_writes_redis_loads(&[]);
+    assert_ne!(&file[file.len() - 8..], &[0; 8], "a checksum");
 }
 
 #[test]
@@ -1521,9 +1501,8 @@ fn vitrine_dump_without_compression_or_checksum_loads_in_redis() {
         return;
     }
     let args = ["--rdbcompression", "no", "--rdbchecksum", "no"];
-    if let Some(file) = subject_writes_redis_loads(&args) {
-        assert_eq!(&file[file.len() - 8..], &[0; 8], "no checksum");
-    }
+    let file = subject_writes_redis_loads(&args);
+    assert_eq!(&file[file.len() - 8..], &[0; 8], "no checksum");
 }
 
 // ---------------------------------------------------------------------------
@@ -1576,7 +1555,7 @@ fn restore_all(into: &mut Conn, dumps: &[(u8, Vec<u8>, i64, Vec<u8>)]) {
 
 #[test]
 fn dump_and_restore_between_servers() {
-    if !common::redis_available() || !dump_tests_enabled() {
+    if !common::redis_available() {
         return;
     }
     let commands = fixture(now_ms());
@@ -1598,7 +1577,7 @@ fn dump_and_restore_between_servers() {
         "redis restored",
     );
 
-    let Some(kind) = subject() else { return };
+    let kind = subject();
     // Redis to the subject.
     let server = Server::start(kind, &[]);
     let mut conn = server.connect();
@@ -1693,7 +1672,7 @@ fn run_restore_script(kind: Kind, script: &[(Vec<Vec<u8>>, Expect)]) -> Vec<Vec<
 
 #[test]
 fn restore_options_and_errors() {
-    if !common::redis_available() || !dump_tests_enabled() {
+    if !common::redis_available() {
         return;
     }
     // Payloads: a string from this suite's writer as Redis 7.0 would dump
@@ -1903,7 +1882,7 @@ fn restore_options_and_errors() {
         ),
     ];
     let redis = run_restore_script(Kind::Redis, &script);
-    let Some(kind) = subject() else { return };
+    let kind = subject();
     let theirs = run_restore_script(kind, &script);
     for ((args, expect), (redis, theirs)) in script.iter().zip(redis.iter().zip(&theirs)) {
         if matches!(expect, SameAsRedis) {
@@ -1921,7 +1900,7 @@ fn restore_options_and_errors() {
 /// on the subject, to the same value.
 #[test]
 fn restore_accepts_every_legacy_encoding() {
-    if !common::redis_available() || !dump_tests_enabled() {
+    if !common::redis_available() {
         return;
     }
     let mut file = RdbBuilder::new(10);
@@ -1972,7 +1951,8 @@ fn restore_accepts_every_legacy_encoding() {
     };
     let redis = run(Kind::Redis);
     assert_same(&expected.normalized(), "payloads", &redis.normalized(), "redis");
-    if let Some(kind) = subject() {
+    {
+        let kind = subject();
         assert_same(&redis, "redis", &run(kind), name(kind));
     }
 }
@@ -2084,7 +2064,7 @@ fn check_damaged(file: &[u8], cases: &[(String, Vec<u8>)], strict: bool) {
                 if let Outcome::Loaded(_) = &oracle {
                     redis_accepted.lock().expect("lock").push(what.clone());
                 }
-                let Some(kind) = subject else { continue };
+                let kind = subject;
                 let theirs = outcome(kind, damaged, true);
                 let problem = match (&oracle, &theirs) {
                     (_, Outcome::Unreadable(log)) => Some(format!("started but crashed: {log}")),

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod connection;
 pub mod database;
+pub mod dump;
 pub mod errors;
 pub mod hash;
 pub mod keys;

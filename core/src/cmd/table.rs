@@ -35,6 +35,7 @@ fn families() -> impl Iterator<Item = &'static Command> {
     [
         super::connection::COMMANDS,
         super::keys::COMMANDS,
+        super::dump::COMMANDS,
         super::object::COMMANDS,
         super::scan::COMMANDS,
         super::database::COMMANDS,

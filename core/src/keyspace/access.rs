@@ -71,16 +71,23 @@ impl Access {
     /// (`objectSetLRUOrLFU`: RDB `IDLE`/`FREQ`, `RESTORE … IDLETIME|FREQ`);
     /// what the policy does not track is ignored, and a key without either
     /// starts fresh.
+    ///
+    /// The idle time is taken as Redis's signed 64-bit `long long` (an RDB
+    /// length of 2^63 or more is negative, hence ignored), scaled by
+    /// 1000/1000 with the multiplication wrapping as it does in Redis,
+    /// subtracted from the clock, lifted once by [`LRU_CLOCK_MAX`] when
+    /// negative, and kept to the field's 24 bits: an idle time longer than
+    /// the clock's cycle reads back modulo that cycle, as in Redis 7.0.
     pub fn restored(&self, idle_seconds: Option<u64>, freq: Option<u8>) -> u32 {
         match (self.tracking, idle_seconds, freq) {
             (Tracking::Lfu { .. }, _, Some(freq)) => (self.minutes << 8) | u32::from(freq),
-            (Tracking::Lru, Some(idle), _) => {
-                let idle = (idle % u64::from(LRU_CLOCK_MAX)) as u32;
-                if idle <= self.lru_clock {
-                    self.lru_clock - idle
-                } else {
-                    LRU_CLOCK_MAX - (idle - self.lru_clock)
+            (Tracking::Lru, Some(idle), _) if idle as i64 >= 0 => {
+                let idle = (idle as i64).wrapping_mul(1000) / 1000;
+                let mut at = i64::from(self.lru_clock) - idle;
+                if at < 0 {
+                    at += i64::from(LRU_CLOCK_MAX);
                 }
+                (at as u64 & u64::from(LRU_CLOCK_MAX)) as u32
             }
             _ => self.initial(),
         }
@@ -189,6 +196,32 @@ mod tests {
         assert_eq!(access.frequency(field), after - 3);
         access.set_clock(60_000 * 400);
         assert_eq!(access.frequency(field), 0);
+    }
+
+    #[test]
+    fn restored_idle_times_wrap_as_in_redis() {
+        let mut access = Access::new();
+        access.lru_clock = 440_140;
+        let idle_s = |access: &Access, idle: u64| access.idle_ms(access.restored(Some(idle), None)) / 1000;
+        // Figures read from redis-server 7.0.15 at LRU clock 440140.
+        assert_eq!(idle_s(&access, 100), 100);
+        assert_eq!(idle_s(&access, 440_140), 440_140);
+        assert_eq!(idle_s(&access, 440_141), 440_141);
+        assert_eq!(idle_s(&access, 16_777_215), 0);
+        assert_eq!(idle_s(&access, 16_777_216), 1);
+        assert_eq!(idle_s(&access, 20_000_000), 3_222_784);
+        assert_eq!(idle_s(&access, 100_000_000), 16_113_920);
+        // The seconds times 1000 wrap past 2^63 in Redis.
+        assert_eq!(idle_s(&access, i64::MAX as u64), 16_777_214);
+        assert_eq!(idle_s(&access, 1 << 62), 0);
+        // A length of 2^63 or more is a negative `long long`: not given.
+        assert_eq!(access.restored(Some(u64::MAX), None), access.initial());
+        // LRU ignores a counter, LFU an idle time.
+        assert_eq!(access.restored(None, Some(7)), access.initial());
+        let mut lfu = lfu(10, 1);
+        lfu.set_clock(60_000 * 100);
+        assert_eq!(lfu.restored(Some(30), None), lfu.initial());
+        assert_eq!(lfu.frequency(lfu.restored(Some(30), Some(200))), 200);
     }
 
     #[test]

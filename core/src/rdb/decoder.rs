@@ -487,12 +487,14 @@ pub enum PayloadError {
 /// Decodes a `DUMP` payload (`verifyDumpPayload`, then `rdbLoadObject`):
 /// a type byte and a value, then the RDB version (two bytes,
 /// little-endian) and the CRC-64 of everything before it (eight bytes).
-/// With `verify_checksum` off the CRC is not checked.
+/// With `verify_checksum` off the CRC is not checked. Bytes after the
+/// value are ignored, and a value is read as far as the payload goes,
+/// footer included, as Redis's `rdbLoadObject` reads the whole buffer.
 pub fn decode_payload(payload: &[u8], options: &LoadOptions) -> Result<Value, PayloadError> {
     let Some(body_len) = payload.len().checked_sub(10) else {
         return Err(PayloadError::Footer);
     };
-    let (body, footer) = payload.split_at(body_len);
+    let footer = &payload[body_len..];
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     if version > super::RDB_VERSION {
         return Err(PayloadError::Footer);
@@ -504,7 +506,9 @@ pub fn decode_payload(payload: &[u8], options: &LoadOptions) -> Result<Value, Pa
             return Err(PayloadError::Footer);
         }
     }
-    let mut cursor = Cursor::new(body);
+    // As Redis reads the value from the whole argument, a value that runs
+    // past its end into the footer takes the footer's bytes.
+    let mut cursor = Cursor::new(payload);
     let read = cursor.u8().and_then(|kind| values::begin(kind, &mut cursor, options));
     let value = match read {
         Ok(Begun::Value(value)) => value,

@@ -334,3 +334,17 @@ fn an_intset_keeps_the_widest_encoding_it_ever_had() {
     let decoded = super::decoder::decode_payload(&payload, &LoadOptions::from_config(&Config::new())).expect("valid");
     assert_eq!(super::encoder::dump_payload(&decoded, &options()), payload);
 }
+
+#[test]
+fn function_libraries_are_skipped_and_counted() {
+    // FUNCTION2 with its code, then a key, EOF and a disabled checksum.
+    let mut bytes = b"REDIS0010\xf5\x0e#!lua name=lib\x00\x01k\x01v\xff".to_vec();
+    bytes.extend_from_slice(&[0; 8]);
+    let mut keyspace = Keyspace::new(16);
+    let mut loader = Loader::new(LoadOptions::from_config(&Config::new()), NOW, true, None);
+    loader.feed(&mut keyspace, &bytes).expect("loads");
+    let report = loader.finish().expect("complete");
+    assert_eq!(report.functions_skipped, 1);
+    assert_eq!(report.keys_loaded, 1);
+    assert_eq!(report.checksum, Some(super::decoder::Checksum::Disabled));
+}
