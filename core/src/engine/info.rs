@@ -194,12 +194,10 @@ pub fn generate(server: &Server, keyspace: &Keyspace, current: &ClientState, req
     }
     if want("replication") {
         begin(&mut out, "Replication");
-        let _ = write!(
-            out,
-            "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-            server.replid,
-            server.config.int(Id::ReplBacklogSize),
-        );
+        out.push_str("role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n");
+        server
+            .replication
+            .write_info(&mut out, server.config.int(Id::ReplBacklogSize));
     }
     if want("cpu") {
         begin(&mut out, "CPU");

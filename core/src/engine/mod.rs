@@ -26,6 +26,7 @@ pub mod info;
 pub mod persistence;
 pub mod process;
 pub mod pubsub;
+pub mod replication;
 pub mod stats;
 pub mod watch;
 
@@ -227,8 +228,8 @@ pub struct Server {
     pub rng: Rng,
     /// 40 hex characters, new at every start (`run_id`).
     pub run_id: String,
-    /// The replication id this server would stream with (`master_replid`).
-    pub replid: String,
+    /// Replication ids, offset and backlog.
+    pub replication: replication::Replication,
     /// The host.
     pub host: Box<dyn Host>,
     /// Events for the host.
@@ -297,7 +298,7 @@ impl Engine {
         rng.fill(&mut run_id_bytes);
         let run_id = run_id_bytes.iter().map(|b| alloc::format!("{:02x}", b)).collect();
         rng.fill(&mut run_id_bytes);
-        let replid = run_id_bytes.iter().map(|b| alloc::format!("{:02x}", b)).collect();
+        let replication = replication::Replication::new(run_id_bytes);
         let mut keyspace = Keyspace::new(config.hot().databases);
         keyspace.set_clock(now_ms, config.hot().access_tracking);
         Engine {
@@ -312,7 +313,7 @@ impl Engine {
                 stats: Stats::new(now_ms),
                 rng,
                 run_id,
-                replid,
+                replication,
                 host,
                 events: VecDeque::new(),
                 wakeups: Vec::new(),
