@@ -6,6 +6,7 @@ mod daemon;
 mod limits;
 mod log;
 mod persist;
+mod replica;
 mod server;
 
 use config::{parse_command_line, CommandLine};

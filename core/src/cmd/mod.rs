@@ -17,6 +17,7 @@ pub mod object;
 pub mod parse;
 pub mod pubsub;
 pub mod random;
+pub mod replica;
 pub mod scan;
 pub mod server;
 pub mod set;

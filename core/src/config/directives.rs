@@ -166,8 +166,8 @@ directives! {
     AofTimestampEnabled = "aof-timestamp-enabled" => BOOL, "no", NOT_ACTIVE;
     ClusterReplicaNoFailover = "cluster-replica-no-failover" | "cluster-slave-no-failover" => BOOL, "no", NOT_ACTIVE;
     ReplicaLazyFlush = "replica-lazy-flush" | "slave-lazy-flush" => BOOL, "no", NOT_ACTIVE;
-    ReplicaServeStaleData = "replica-serve-stale-data" | "slave-serve-stale-data" => BOOL, "yes", NOT_ACTIVE;
-    ReplicaReadOnly = "replica-read-only" | "slave-read-only" => BOOL, "yes", NOT_ACTIVE;
+    ReplicaServeStaleData = "replica-serve-stale-data" | "slave-serve-stale-data" => BOOL, "yes", 0;
+    ReplicaReadOnly = "replica-read-only" | "slave-read-only" => BOOL, "yes", 0;
     ReplicaIgnoreMaxmemory = "replica-ignore-maxmemory" | "slave-ignore-maxmemory" => BOOL, "yes", NOT_ACTIVE;
     JemallocBgThread = "jemalloc-bg-thread" => BOOL, "yes", NOT_ACTIVE;
     Activedefrag = "activedefrag" => BOOL, "no", NOT_ACTIVE;
@@ -181,7 +181,7 @@ directives! {
     UseExitOnPanic = "use-exit-on-panic" => BOOL, "no", HIDDEN | NOT_ACTIVE;
     DisableThp = "disable-thp" => BOOL, "yes", IMMUTABLE | NOT_ACTIVE;
     ClusterAllowReplicaMigration = "cluster-allow-replica-migration" => BOOL, "yes", NOT_ACTIVE;
-    ReplicaAnnounced = "replica-announced" => BOOL, "yes", NOT_ACTIVE;
+    ReplicaAnnounced = "replica-announced" => BOOL, "yes", 0;
     LatencyTracking = "latency-tracking" => BOOL, "yes", NOT_ACTIVE;
     AofDisableAutoGc = "aof-disable-auto-gc" => BOOL, "no", NOT_ACTIVE;
     ReplicaIgnoreDiskWriteErrors = "replica-ignore-disk-write-errors" => BOOL, "no", NOT_ACTIVE;
@@ -194,8 +194,8 @@ directives! {
     Aclfile = "aclfile" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
     Unixsocket = "unixsocket" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
     Pidfile = "pidfile" => TEXT, "", IMMUTABLE;
-    ReplicaAnnounceIp = "replica-announce-ip" | "slave-announce-ip" => TEXT, "", NOT_ACTIVE;
-    Masteruser = "masteruser" => TEXT, "", SENSITIVE | NOT_ACTIVE;
+    ReplicaAnnounceIp = "replica-announce-ip" | "slave-announce-ip" => TEXT, "", 0;
+    Masteruser = "masteruser" => TEXT, "", SENSITIVE;
     ClusterAnnounceIp = "cluster-announce-ip" => TEXT, "", NOT_ACTIVE;
     ClusterConfigFile = "cluster-config-file" => TEXT, "nodes.conf", IMMUTABLE | NOT_ACTIVE;
     ClusterAnnounceHostname = "cluster-announce-hostname" => TEXT, "", NOT_ACTIVE;
@@ -211,7 +211,7 @@ directives! {
     ProcTitleTemplate = "proc-title-template" => TEXT, "{title} {listen-addr} {server-mode}", NOT_ACTIVE;
     BindSourceAddr = "bind-source-addr" => TEXT, "", NOT_ACTIVE;
     Logfile = "logfile" => TEXT, "", IMMUTABLE;
-    Masterauth = "masterauth" => TEXT, "", SENSITIVE | NOT_ACTIVE;
+    Masterauth = "masterauth" => TEXT, "", SENSITIVE;
     Requirepass = "requirepass" => TEXT, "", SENSITIVE;
     TlsCertFile = "tls-cert-file" => TEXT, "", NOT_ACTIVE;
     TlsKeyFile = "tls-key-file" => TEXT, "", NOT_ACTIVE;
@@ -260,18 +260,18 @@ directives! {
     ActiveDefragThresholdUpper = "active-defrag-threshold-upper" => int(0, 1000), "100", NOT_ACTIVE;
     LfuLogFactor = "lfu-log-factor" => int(0, INT_MAX), "10", 0;
     LfuDecayTime = "lfu-decay-time" => int(0, INT_MAX), "1", 0;
-    ReplicaPriority = "replica-priority" | "slave-priority" => int(0, INT_MAX), "100", NOT_ACTIVE;
+    ReplicaPriority = "replica-priority" | "slave-priority" => int(0, INT_MAX), "100", 0;
     ReplDisklessSyncDelay = "repl-diskless-sync-delay" => int(0, INT_MAX), "5", NOT_ACTIVE;
     MaxmemorySamples = "maxmemory-samples" => int(1, INT_MAX), "5", NOT_ACTIVE;
     MaxmemoryEvictionTenacity = "maxmemory-eviction-tenacity" => int(0, 100), "10", NOT_ACTIVE;
     Timeout = "timeout" => int(0, INT_MAX), "0", NONE;
-    ReplicaAnnouncePort = "replica-announce-port" | "slave-announce-port" => int(0, 65535), "0", NOT_ACTIVE;
+    ReplicaAnnouncePort = "replica-announce-port" | "slave-announce-port" => int(0, 65535), "0", 0;
     TcpBacklog = "tcp-backlog" => int(0, INT_MAX), "511", IMMUTABLE;
     ClusterPort = "cluster-port" => int(0, 65535), "0", IMMUTABLE | NOT_ACTIVE;
     ClusterAnnounceBusPort = "cluster-announce-bus-port" => int(0, 65535), "0", NOT_ACTIVE;
     ClusterAnnouncePort = "cluster-announce-port" => int(0, 65535), "0", NOT_ACTIVE;
     ClusterAnnounceTlsPort = "cluster-announce-tls-port" => int(0, 65535), "0", NOT_ACTIVE;
-    ReplTimeout = "repl-timeout" => int(1, INT_MAX), "60", NOT_ACTIVE;
+    ReplTimeout = "repl-timeout" => int(1, INT_MAX), "60", 0;
     ReplPingReplicaPeriod = "repl-ping-replica-period" | "repl-ping-slave-period" => int(1, INT_MAX), "10", NOT_ACTIVE;
     ListCompressDepth = "list-compress-depth" => int(0, INT_MAX), "0", NOT_ACTIVE;
     RdbKeySaveDelay = "rdb-key-save-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN;
@@ -324,6 +324,6 @@ directives! {
     OomScoreAdjValues = "oom-score-adj-values" => Kind::Special(Special::OomScoreAdjValues), "0 200 800", MULTI_ARG | NOT_ACTIVE;
     NotifyKeyspaceEvents = "notify-keyspace-events" => Kind::Special(Special::NotifyKeyspaceEvents), "", NOT_ACTIVE;
     Bind = "bind" => Kind::Special(Special::Bind), "* -::*", MULTI_ARG;
-    Replicaof = "replicaof" | "slaveof" => Kind::Special(Special::ReplicaOf), "no one", IMMUTABLE | MULTI_ARG | NOT_ACTIVE;
+    Replicaof = "replicaof" | "slaveof" => Kind::Special(Special::ReplicaOf), "no one", IMMUTABLE | MULTI_ARG;
     LatencyTrackingInfoPercentiles = "latency-tracking-info-percentiles" => Kind::Special(Special::Percentiles), "50 99 99.9", MULTI_ARG | NOT_ACTIVE;
 }

@@ -675,7 +675,7 @@ mod tests {
         );
         assert_eq!(
             config.inactive_directives(),
-            alloc::vec!["replica-serve-stale-data", "maxmemory"]
+            alloc::vec!["maxmemory"]
         );
     }
 

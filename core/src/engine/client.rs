@@ -41,6 +41,9 @@ pub mod client_flag {
     pub const PROTOCOL_ERROR: u32 = 1 << 13;
     /// Running EXEC: blocking commands answer at once instead of waiting.
     pub const DENY_BLOCKING: u32 = 1 << 14;
+    /// The master's client on a replica: its commands obey the master
+    /// (no `-READONLY`, no replies).
+    pub const MASTER: u32 = 1 << 24;
 }
 
 /// How the host reached the client.

@@ -194,7 +194,8 @@ pub fn generate(server: &Server, keyspace: &Keyspace, current: &ClientState, req
     }
     if want("replication") {
         begin(&mut out, "Replication");
-        out.push_str("role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n");
+        super::replica::write_info(server, &mut out);
+        out.push_str("connected_slaves:0\r\nmaster_failover_state:no-failover\r\n");
         server
             .replication
             .write_info(&mut out, server.config.int(Id::ReplBacklogSize));

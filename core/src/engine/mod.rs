@@ -26,6 +26,7 @@ pub mod info;
 pub mod persistence;
 pub mod process;
 pub mod pubsub;
+pub mod replica;
 pub mod replication;
 pub mod stats;
 pub mod watch;
@@ -255,6 +256,8 @@ pub struct Server {
     pub active_expire: bool,
     /// The monotonic clock when the last command ended (commandstats).
     pub(crate) clock_us: u64,
+    /// The replica role: the master followed, the link, the master client.
+    pub replica: replica::ReplicaRole,
 }
 
 impl Server {
@@ -327,6 +330,7 @@ impl Engine {
                 persistence: persistence::Persistence::default(),
                 active_expire: true,
                 clock_us: 0,
+                replica: replica::ReplicaRole::default(),
             },
         }
     }
@@ -482,6 +486,7 @@ impl Engine {
         }
         self.server.stats.cron(now_ms, hz);
         persistence::cron(&self.keyspace, &mut self.server);
+        replica::cron(self, now_ms);
     }
 
     /// The host's background save ended (for hosts that learn it by

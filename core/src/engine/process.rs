@@ -267,6 +267,9 @@ pub(crate) fn process_command_entry(
         reject(server, state, reply, entry, &message);
         return;
     }
+    if let Some(message) = super::replica::refusal(server, state, entry, is_write(state, entry)) {
+        return reject(server, state, reply, entry, message);
+    }
     if state.has(client_flag::PUBSUB) && !reply.is_resp3() && !allowed_in_resp2_pubsub(entry) {
         let message = format!(
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -200,6 +200,12 @@ impl Keyspace {
         removed
     }
 
+    /// Replaces every database by `loaded`'s (a replica's full sync: the
+    /// snapshot loaded aside takes the place of the old data at once).
+    pub fn replace_data(&mut self, loaded: Keyspace) {
+        self.dbs = loaded.dbs;
+    }
+
     /// Swaps two databases (`SWAPDB`).
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
         self.dbs.swap(a, b);

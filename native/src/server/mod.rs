@@ -157,6 +157,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
     if load_at_startup(&mut engine).is_err() {
         return Stopped::LoadFailed;
     }
+    engine.replica_from_config();
     let (binds, port, backlog) = {
         let config = engine.config();
         (
@@ -179,6 +180,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
     }
     crate::notice!("Ready to accept connections tcp");
     tokio::task::spawn_local(timer_loop(shared.clone()));
+    tokio::task::spawn_local(crate::replica::run(shared.clone()));
     let mut signals = Signals::new();
     loop {
         tokio::select! {
