@@ -673,10 +673,7 @@ mod tests {
             config.set(Id::Daemonize, &[b"yes"], Source::Runtime),
             Err(ConfigError::Immutable)
         );
-        assert_eq!(
-            config.inactive_directives(),
-            alloc::vec!["maxmemory"]
-        );
+        assert_eq!(config.inactive_directives(), alloc::vec!["maxmemory"]);
     }
 
     #[test]
