@@ -288,5 +288,6 @@ case_files!(
     client,
     db,
     sort,
-    dump
+    dump,
+    replica
 );
