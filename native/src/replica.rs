@@ -22,6 +22,8 @@ const RETRY: Duration = Duration::from_secs(1);
 pub async fn run(shared: Rc<Shared>) {
     loop {
         let target = shared.engine.borrow().replica_target();
+        // The log's role letter, as Redis's `S`/`M`.
+        crate::log::set_role(if target.is_some() { 'S' } else { 'M' });
         let Some((host, port, generation)) = target else {
             tokio::time::sleep(TICK).await;
             continue;

@@ -66,9 +66,19 @@ fn seed_replica_config_starts_with_slaveof_overridden() {
     assert_eq!(conn.cmd(&["PING"]), b"+PONG\r\n");
     let replicaof = config_get(&mut conn, "replicaof");
     assert!(replicaof.contains(&format!("127.0.0.1 {}", master.port)), "{replicaof}");
-    assert!(server
-        .log()
-        .contains("The 'replicaof' directive is set, but its subsystem is not active"));
+    let role = conn.cmd(&["ROLE"]);
+    let expected = format!("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{}\r\n", master.port);
+    assert!(
+        role.starts_with(expected.as_bytes()),
+        "{}",
+        String::from_utf8_lossy(&role)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let connecting = format!("Connecting to MASTER 127.0.0.1:{}", master.port);
+    while !server.log().contains(&connecting) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(server.log().contains(&connecting), "{}", server.log());
 }
 
 /// Runs a binary expecting it to fail; returns (exit code, stderr).
