@@ -151,6 +151,43 @@ fn match_length(input: &[u8], earlier: usize, later: usize, cap: usize) -> usize
     len
 }
 
+/// The literal run being written: the index in `out` of its control
+/// byte, reserved before its length is known, and the bytes so far.
+struct LiteralRun {
+    control: usize,
+    len: usize,
+}
+
+impl LiteralRun {
+    /// Starts a run at the end of `out`.
+    fn open(out: &mut Vec<u8>) -> Self {
+        out.push(0);
+        LiteralRun {
+            control: out.len() - 1,
+            len: 0,
+        }
+    }
+
+    /// Appends `byte`, starting a new run when this one is full.
+    fn push(&mut self, out: &mut Vec<u8>, byte: u8) {
+        out.push(byte);
+        self.len += 1;
+        if self.len == MAX_LITERAL {
+            out[self.control] = (MAX_LITERAL - 1) as u8;
+            *self = LiteralRun::open(out);
+        }
+    }
+
+    /// Ends the run: writes its control byte, or drops it when unused.
+    fn close(&self, out: &mut Vec<u8>) {
+        if self.len > 0 {
+            out[self.control] = (self.len - 1) as u8;
+        } else {
+            out.pop();
+        }
+    }
+}
+
 /// Compresses `input` (more than 4 bytes) onto `out`; false when the
 /// result would not fit in `input.len() - 4` bytes (`out` then holds
 /// garbage past its old length, which the caller cuts).
@@ -159,11 +196,7 @@ fn compress_block(table: &mut [u32; HASH_SIZE], base: u32, input: &[u8], out: &m
     let limit = n - 4;
     let start = out.len();
     out.reserve(limit);
-    // Index in `out` of the current literal run's control byte, reserved
-    // before its bytes are known; `literal` bytes follow it.
-    let mut control = start;
-    out.push(0);
-    let mut literal = 0usize;
+    let mut literal = LiteralRun::open(out);
     let mut ip = 0usize;
     let (Some(&b0), Some(&b1)) = (input.first(), input.get(1)) else {
         return false;
@@ -192,15 +225,10 @@ fn compress_block(table: &mut [u32; HASH_SIZE], base: u32, input: &[u8], out: &m
 
         if let Some(earlier) = found {
             let written = out.len() - start;
-            if written - usize::from(literal == 0) + 4 >= limit {
+            if written - usize::from(literal.len == 0) + 4 >= limit {
                 return false;
             }
-            // Close the literal run, or drop its unused control byte.
-            if literal > 0 {
-                out[control] = (literal - 1) as u8;
-            } else {
-                out.pop();
-            }
+            literal.close(out);
             let max_len = (n - ip - 2).min(MAX_MATCH);
             // liblzf's unrolled first 16 comparisons may run up to 19 bytes.
             let cap = if max_len > 16 { max_len.max(19) } else { max_len.max(3) };
@@ -214,9 +242,7 @@ fn compress_block(table: &mut [u32; HASH_SIZE], base: u32, input: &[u8], out: &m
                 out.push((code - 7) as u8);
             }
             out.push(offset as u8);
-            control = out.len();
-            out.push(0);
-            literal = 0;
+            literal = LiteralRun::open(out);
 
             ip += len;
             if ip + 2 >= n {
@@ -236,15 +262,8 @@ fn compress_block(table: &mut [u32; HASH_SIZE], base: u32, input: &[u8], out: &m
             if out.len() - start >= limit {
                 return false;
             }
-            out.push(input[ip]);
+            literal.push(out, input[ip]);
             ip += 1;
-            literal += 1;
-            if literal == MAX_LITERAL {
-                out[control] = (MAX_LITERAL - 1) as u8;
-                control = out.len();
-                out.push(0);
-                literal = 0;
-            }
         }
     }
 
@@ -252,22 +271,10 @@ fn compress_block(table: &mut [u32; HASH_SIZE], base: u32, input: &[u8], out: &m
     if out.len() - start + 3 > limit {
         return false;
     }
-    while let Some(&byte) = input.get(ip) {
-        out.push(byte);
-        ip += 1;
-        literal += 1;
-        if literal == MAX_LITERAL {
-            out[control] = (MAX_LITERAL - 1) as u8;
-            control = out.len();
-            out.push(0);
-            literal = 0;
-        }
+    for &byte in &input[ip.min(n)..] {
+        literal.push(out, byte);
     }
-    if literal > 0 {
-        out[control] = (literal - 1) as u8;
-    } else {
-        out.pop();
-    }
+    literal.close(out);
     true
 }
 
