@@ -49,6 +49,7 @@ fn families() -> impl Iterator<Item = &'static Command> {
         super::pubsub::COMMANDS,
         super::client::COMMANDS,
         super::server::COMMANDS,
+        super::master::COMMANDS,
     ]
     .into_iter()
     .flatten()
