@@ -3,7 +3,8 @@
 //! dataset of every type across several databases; live writes (expiries,
 //! SPOP, MULTI, INCRBYFLOAT, writes in other dbs) arrive through the stream
 //! and `WAIT` sees them acknowledged; the link killed from the replica's
-//! side resumes with a partial resync (`sync_full` unchanged). After each
+//! side, then from the master's (`CLIENT KILL TYPE replica`), resumes
+//! with a partial resync (`sync_full` unchanged). After each
 //! step both datasets are compared key by key.
 
 mod common;
@@ -181,8 +182,12 @@ fn redis_replica_follows_a_vitrine_master() {
     assert!(master
         .log()
         .contains("Partial resynchronization request from 127.0.0.1:"));
+    // The link dropped by the master: the replica comes back partially too.
+    assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
     live_writes(&mut conn, 3);
     wait_in_sync(&master, &replica);
+    assert_eq!(info_field(&mut conn, "stats", "sync_full").as_deref(), Some("1"));
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok").as_deref(), Some("2"));
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",

@@ -41,6 +41,8 @@ pub mod client_flag {
     pub const PROTOCOL_ERROR: u32 = 1 << 13;
     /// Running EXEC: blocking commands answer at once instead of waiting.
     pub const DENY_BLOCKING: u32 = 1 << 14;
+    /// A replica of this server, past SYNC/PSYNC (`S`).
+    pub const REPLICA: u32 = 1 << 24;
 }
 
 /// How the host reached the client.
@@ -195,6 +197,7 @@ impl ClientState {
     pub fn flag_letters(&self) -> String {
         let mut letters = String::new();
         for (mask, letter) in [
+            (client_flag::REPLICA, 'S'),
             (client_flag::PUBSUB, 'P'),
             (client_flag::MULTI, 'x'),
             (client_flag::BLOCKED, 'b'),

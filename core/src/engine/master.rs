@@ -421,6 +421,7 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
         replica.state = ReplicaState::Online;
         replica.ack_time_ms = now;
         server.master.sync_partial_ok += 1;
+        state.flags |= client_flag::REPLICA;
         return;
     }
     if let Decision::FullResync(reason) = &decision {
@@ -435,6 +436,7 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
         replica.pre_psync = !psync_request;
         replica.ack_time_ms = now;
     }
+    state.flags |= client_flag::REPLICA;
     if server.replication.backlog.is_none() {
         let mut random = [0u8; 20];
         server.rng.fill(&mut random);
@@ -835,6 +837,8 @@ mod tests {
             )),
             "{info}"
         );
+        let list = String::from_utf8(send(&mut engine, client, "CLIENT LIST TYPE replica")).unwrap();
+        assert!(list.contains(" flags=S "), "{list}");
         // A second PSYNC on a replica is ignored.
         assert_eq!(send(&mut engine, replica, "PSYNC ? -1"), b"");
     }
