@@ -569,7 +569,7 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
 /// waiting for it gets the file and what was kept of the stream, and goes
 /// online.
 pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
-    let replication_save = core::mem::replace(&mut server.master.bgsave_for_replication, false);
+    server.master.bgsave_for_replication = false;
     let waiting: Vec<u64> = server
         .master
         .replicas
@@ -580,7 +580,6 @@ pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
     if waiting.is_empty() {
         return;
     }
-    let _ = replication_save;
     let file = if ok {
         let filename = String::from(server.config.text(Id::Dbfilename));
         server
@@ -773,6 +772,17 @@ pub(crate) fn serve_waiters(server: &mut Server, now_ms: i64) {
     }
 }
 
+/// Applies a `CONFIG SET` of replication directives: `repl-backlog-size`
+/// resizes the backlog, keeping the newest bytes that fit.
+pub fn config_changed(server: &mut Server, changed: &[Id]) {
+    if changed.contains(&Id::ReplBacklogSize) {
+        let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+        if let Some(backlog) = server.replication.backlog.as_mut() {
+            backlog.resize(size);
+        }
+    }
+}
+
 /// The earliest `WAIT` deadline.
 pub(crate) fn next_deadline(server: &Server) -> Option<i64> {
     server
@@ -839,6 +849,11 @@ mod tests {
         );
         let list = String::from_utf8(send(&mut engine, client, "CLIENT LIST TYPE replica")).unwrap();
         assert!(list.contains(" flags=S "), "{list}");
+        assert_eq!(
+            send(&mut engine, client, "CONFIG SET repl-backlog-size 20000"),
+            b"+OK\r\n"
+        );
+        assert_eq!(engine.server.replication.backlog.as_ref().unwrap().size(), 20000);
         // A second PSYNC on a replica is ignored.
         assert_eq!(send(&mut engine, replica, "PSYNC ? -1"), b"");
     }
