@@ -117,7 +117,9 @@ fn client_type_by_name(name: &[u8]) -> Option<ClientType> {
 }
 
 fn client_type(state: &ClientState) -> ClientType {
-    if state.has(client_flag::PUBSUB) {
+    if state.has(client_flag::REPLICA) {
+        ClientType::Replica
+    } else if state.has(client_flag::PUBSUB) {
         ClientType::PubSub
     } else {
         ClientType::Normal

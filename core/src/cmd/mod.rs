@@ -12,6 +12,7 @@ pub mod errors;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod master;
 pub mod multi;
 pub mod object;
 pub mod parse;

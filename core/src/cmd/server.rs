@@ -426,6 +426,7 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             reply_config_error(reply, first, &reason);
             return;
         }
+        crate::engine::master::config_changed(server, &changed);
     }
     reply.ok();
 }

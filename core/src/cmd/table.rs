@@ -50,6 +50,7 @@ fn families() -> impl Iterator<Item = &'static Command> {
         super::client::COMMANDS,
         super::server::COMMANDS,
         super::replica::COMMANDS,
+        super::master::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -271,8 +271,8 @@ directives! {
     ClusterAnnounceBusPort = "cluster-announce-bus-port" => int(0, 65535), "0", NOT_ACTIVE;
     ClusterAnnouncePort = "cluster-announce-port" => int(0, 65535), "0", NOT_ACTIVE;
     ClusterAnnounceTlsPort = "cluster-announce-tls-port" => int(0, 65535), "0", NOT_ACTIVE;
-    ReplTimeout = "repl-timeout" => int(1, INT_MAX), "60", 0;
-    ReplPingReplicaPeriod = "repl-ping-replica-period" | "repl-ping-slave-period" => int(1, INT_MAX), "10", NOT_ACTIVE;
+    ReplTimeout = "repl-timeout" => int(1, INT_MAX), "60", NONE;
+    ReplPingReplicaPeriod = "repl-ping-replica-period" | "repl-ping-slave-period" => int(1, INT_MAX), "10", NONE;
     ListCompressDepth = "list-compress-depth" => int(0, INT_MAX), "0", NOT_ACTIVE;
     RdbKeySaveDelay = "rdb-key-save-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN;
     KeyLoadDelay = "key-load-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
@@ -298,7 +298,7 @@ directives! {
     LatencyMonitorThreshold = "latency-monitor-threshold" => int(0, LONG_MAX), "0", NOT_ACTIVE;
     ProtoMaxBulkLen = "proto-max-bulk-len" => mem(1024 * 1024, LONG_MAX), "536870912", NONE;
     StreamNodeMaxEntries = "stream-node-max-entries" => int(0, LONG_MAX), "100", NOT_ACTIVE;
-    ReplBacklogSize = "repl-backlog-size" => mem(1, LONG_MAX), "1048576", NOT_ACTIVE;
+    ReplBacklogSize = "repl-backlog-size" => mem(1, LONG_MAX), "1048576", NONE;
     Maxmemory = "maxmemory" => umem(0, -1), "0", NOT_ACTIVE;
     ClusterLinkSendbufLimit = "cluster-link-sendbuf-limit" => umem(0, -1), "0", NOT_ACTIVE;
     HashMaxListpackEntries = "hash-max-listpack-entries" | "hash-max-ziplist-entries" => uint(0, LONG_MAX), "512", NONE;

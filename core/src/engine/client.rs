@@ -44,6 +44,8 @@ pub mod client_flag {
     /// The master's client on a replica: its commands obey the master
     /// (no `-READONLY`, no replies).
     pub const MASTER: u32 = 1 << 24;
+    /// A replica of this server, past SYNC/PSYNC (`S`).
+    pub const REPLICA: u32 = 1 << 25;
 }
 
 /// How the host reached the client.
@@ -198,6 +200,7 @@ impl ClientState {
     pub fn flag_letters(&self) -> String {
         let mut letters = String::new();
         for (mask, letter) in [
+            (client_flag::REPLICA, 'S'),
             (client_flag::PUBSUB, 'P'),
             (client_flag::MULTI, 'x'),
             (client_flag::BLOCKED, 'b'),

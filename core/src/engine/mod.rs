@@ -23,6 +23,7 @@ pub mod blocking;
 pub mod client;
 pub mod clients;
 pub mod info;
+pub mod master;
 pub mod persistence;
 pub mod process;
 pub mod pubsub;
@@ -121,6 +122,13 @@ pub trait Host {
     ) -> Result<LoadReport, String> {
         let _ = (keyspace, options, filename, now_ms);
         Err(String::from("Error loading the DB: this host has no files"))
+    }
+
+    /// Reads the whole RDB file `filename` (a full resync sends it to
+    /// replicas). `Err` is the operating system's reason.
+    fn read_rdb_file(&mut self, filename: &str) -> Result<Vec<u8>, String> {
+        let _ = filename;
+        Err(String::from("this host has no files"))
     }
 }
 
@@ -258,6 +266,8 @@ pub struct Server {
     pub(crate) clock_us: u64,
     /// The replica role: the master followed, the link, the master client.
     pub replica: replica::ReplicaRole,
+    /// The master's side of replication: replicas, stream, WAIT.
+    pub master: master::MasterState,
 }
 
 impl Server {
@@ -331,6 +341,7 @@ impl Engine {
                 active_expire: true,
                 clock_us: 0,
                 replica: replica::ReplicaRole::default(),
+                master: master::MasterState::default(),
             },
         }
     }
@@ -427,6 +438,7 @@ impl Engine {
     pub fn disconnect(&mut self, handle: ClientHandle) {
         if let Some(mut client) = self.server.clients.remove(handle) {
             process::release_client_state(&mut self.keyspace, &mut self.server, &mut client.state);
+            master::forget(&mut self.server, client.id);
         }
     }
 
@@ -442,7 +454,11 @@ impl Engine {
 
     /// When [`Engine::handle_timeout`] must next run (Unix ms).
     pub fn poll_timeout(&self) -> Option<i64> {
-        self.server.blocking.next_deadline()
+        let wait = master::next_deadline(&self.server);
+        match (self.server.blocking.next_deadline(), wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Times out blocked clients and ends pauses due at `now_ms`.
@@ -450,6 +466,7 @@ impl Engine {
         self.set_clock(now_ms);
         self.server.clock_us = self.server.host.monotonic_us();
         blocking::handle_timeouts(self, now_ms);
+        master::serve_waiters(&mut self.server, now_ms);
         self.resume_unblocked();
     }
 
@@ -487,6 +504,7 @@ impl Engine {
         self.server.stats.cron(now_ms, hz);
         persistence::cron(&self.keyspace, &mut self.server);
         replica::cron(self, now_ms);
+        master::cron(&self.keyspace, &mut self.server, now_ms);
     }
 
     /// The host's background save ended (for hosts that learn it by

@@ -21,7 +21,7 @@
 use super::{Server, REDIS_VERSION};
 use crate::config::Id;
 use crate::keyspace::Keyspace;
-use crate::rdb::encoder::{Aux, SaveOptions};
+use crate::rdb::encoder::{Aux, ReplicationAux, SaveOptions};
 use crate::rdb::load::LoadReport;
 use crate::rdb::LoadOptions;
 use alloc::format;
@@ -126,15 +126,19 @@ pub struct SaveFailed;
 fn with_request<R>(server: &mut Server, f: impl FnOnce(&mut Server, &SaveRequest<'_>) -> R) -> R {
     let used_mem = server.host.info().used_memory;
     let filename = alloc::string::String::from(server.config.text(Id::Dbfilename));
+    let replication = super::master::save_info(server);
     let request = SaveRequest {
         filename: &filename,
         aux: Aux {
             redis_ver: REDIS_VERSION,
             ctime: server.now_ms / 1000,
             used_mem,
-            // `rdbPopulateSaveInfo` gives no replication info to a master
-            // without a backlog, which is all this server is so far.
-            replication: None,
+            // `rdbPopulateSaveInfo`: replication info once there is a backlog.
+            replication: replication.as_ref().map(|(db, id, offset)| ReplicationAux {
+                stream_db: *db,
+                id,
+                offset: *offset,
+            }),
             aof_base: false,
         },
         options: SaveOptions::from_config(&server.config),
@@ -219,6 +223,7 @@ pub fn background_save_done(server: &mut Server, exit: ChildExit) {
         }
     }
     server.persistence.last_bgsave_seconds = now_s - started;
+    super::master::background_save_done(server, exit == ChildExit::Exited(0));
 }
 
 /// Ends a running save child on purpose (`killRDBChild`); the host reaps

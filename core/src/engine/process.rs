@@ -384,7 +384,7 @@ pub(crate) fn call(
     if keyspace.has_events() {
         handle_key_events(keyspace, server, state);
     }
-    if server.propagated.is_some() {
+    if server.propagated.is_some() || super::master::propagating(server) {
         for extra in effects.extra.drain(..) {
             server.pending.push(Propagated {
                 db: db_before,
@@ -416,11 +416,14 @@ pub(crate) fn flush_propagation(server: &mut Server, atomic: bool) {
     if server.pending.is_empty() {
         return;
     }
+    let wrap = atomic && server.pending.len() > 1;
+    if super::master::propagating(server) {
+        super::master::feed_pending(server, wrap);
+    }
     let Some(stream) = server.propagated.as_mut() else {
         server.pending.clear();
         return;
     };
-    let wrap = atomic && server.pending.len() > 1;
     let db = server.pending[0].db;
     if wrap {
         stream.push(Propagated {
@@ -447,6 +450,9 @@ pub(crate) fn propagate_expired(keyspace: &mut Keyspace, server: &mut Server) {
         let mut nobody = ClientState::new(0, Default::default(), 0, true);
         handle_key_events(keyspace, server, &mut nobody);
         // Each expired key is its own propagated DEL, never a transaction.
+        if super::master::propagating(server) {
+            super::master::feed_pending(server, false);
+        }
         if let Some(stream) = server.propagated.as_mut() {
             stream.append(&mut server.pending);
         }
@@ -462,7 +468,7 @@ pub(crate) fn handle_key_events(keyspace: &mut Keyspace, server: &mut Server, cu
             KeyEvent::Modified(db, key) => super::watch::touch(server, keyspace, current, db, &key),
             KeyEvent::Ready(db, key) => server.blocking.mark_ready(db, key),
             KeyEvent::Expired(db, key) => {
-                if server.propagated.is_some() {
+                if server.propagated.is_some() || super::master::propagating(server) {
                     server.pending.push(Propagated {
                         db,
                         args: OwnedArgs::from_slices([&b"DEL"[..], key.as_bytes()]),

@@ -22,7 +22,7 @@
 //! # Offsets
 //!
 //! The stream's applied bytes are forwarded verbatim to our own backlog
-//! ([`forward_stream`]), so `master_repl_offset` on a replica is the
+//! ([`super::master::feed_stream`]), so `master_repl_offset` on a replica is the
 //! master's offset of the last byte we applied, and a sub-replica or a
 //! later `PSYNC` continues from the same numbers. The link reports
 //! `slave_read_repl_offset` (received) and `slave_repl_offset` (applied);
@@ -154,15 +154,6 @@ pub fn refusal(
         return Some(MASTERDOWN);
     }
     None
-}
-
-/// Forwards bytes of the master's stream, as applied, to our own backlog
-/// (and, through it, to sub-replicas) verbatim, so offsets stay the
-/// master's.
-fn forward_stream(server: &mut Server, bytes: &[u8]) {
-    if let Some(backlog) = server.replication.backlog.as_mut() {
-        backlog.feed(bytes);
-    }
 }
 
 /// The `INFO replication` lines from `role:` to just before
@@ -706,7 +697,8 @@ impl Engine {
             if !client.state.has(client_flag::MULTI) {
                 let position = client.parser.position();
                 link.handle_applied(position - applied);
-                forward_stream(&mut self.server, &client.query[applied..position]);
+                // Verbatim to our backlog and sub-replicas: offsets stay the master's.
+                super::master::feed_stream(&mut self.server, &client.query[applied..position]);
                 applied = position;
             }
         }

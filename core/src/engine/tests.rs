@@ -212,7 +212,7 @@ proptest! {
             // Commands that end or stall the connection are not interesting here.
             if matches!(name.as_str(), "quit" | "shutdown" | "debug" | "subscribe" | "psubscribe" | "ssubscribe"
                 | "blpop" | "brpop" | "blmove" | "brpoplpush" | "blmpop" | "bzpopmin" | "bzpopmax" | "bzmpop"
-                | "client" | "multi" | "reset" | "hello") {
+                | "client" | "multi" | "reset" | "hello" | "wait" | "sync" | "psync" | "replconf") {
                 continue;
             }
             let mut command = alloc::vec![name.as_bytes().to_vec()];

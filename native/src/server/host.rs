@@ -220,6 +220,10 @@ impl Host for NativeHost {
         }
     }
 
+    fn read_rdb_file(&mut self, filename: &str) -> Result<Vec<u8>, String> {
+        std::fs::read(filename).map_err(|e| crate::config::os_error(&e))
+    }
+
     fn load_rdb(
         &mut self,
         keyspace: &mut Keyspace,

@@ -1,0 +1,876 @@
+//! The master's side of replication (Redis's `replication.c`, master
+//! half): the replication stream, the replicas, full and partial resyncs,
+//! `REPLCONF ACK`, `WAIT` and the replication cron.
+//!
+//! # The stream
+//!
+//! Every write the engine propagates ([`super::Propagated`]) is encoded
+//! once as a RESP multibulk, preceded by `SELECT <db>` when its database
+//! differs from the last one in the stream (Redis's `slaveseldb`), and fed
+//! with [`feed_stream`] to the backlog and to every replica: online ones
+//! get it in their output at once, those waiting for their snapshot keep it
+//! aside until the snapshot is sent. A replica forwarding its own master's
+//! stream calls [`feed_stream`] with the bytes it applied, verbatim, so its
+//! sub-replicas see the same offsets; its own commands are then not
+//! encoded (see [`propagating`]).
+//!
+//! # Offsets, by example
+//!
+//! The backlog is created when the first replica asks to sync, at the
+//! current `master_repl_offset` (say 0). A `SET a 1` in db 0 feeds
+//! `*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n` (23 bytes) then the SET (29 bytes):
+//! `master_repl_offset` is now 52. A replica that acknowledged 23 asks
+//! `PSYNC <replid> 24` after a drop and receives the 29 bytes of the SET.
+//!
+//! # Full resync
+//!
+//! Disk-backed, as Redis's `repl-diskless-sync no`: a `BGSAVE` writes
+//! `dbfilename` (with the replication aux fields); replicas that asked
+//! meanwhile wait for it (`wait_bgsave`) and their part of the stream is
+//! kept; when the save ends each gets `$<len>\r\n<file>` followed by what
+//! was kept, and goes online. A replica arriving while another waits for
+//! the same save shares it (copying the kept stream); one arriving during
+//! a save it cannot share waits for the next, which the cron starts.
+//!
+//! Never here: sockets and files (the host reads the dump,
+//! [`super::Host::read_rdb_file`]), and the replica's side of the link
+//! ([`crate::repl::ReplicaLink`]).
+
+use super::client::{client_flag, ClientState};
+use super::{persistence, Server};
+use crate::config::Id;
+use crate::keyspace::Keyspace;
+use crate::repl::psync::{self, Decision, FullResyncReason, Request};
+use crate::repl::Backlog;
+use crate::resp::reply::Reply;
+use crate::resp::request::Args;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Where a replica is in its synchronization (`SLAVE_STATE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaState {
+    /// Sent `REPLCONF` but no `SYNC`/`PSYNC` yet: not a replica yet.
+    Handshake,
+    /// Waits for a snapshot to start (`wait_bgsave`).
+    WaitBgsaveStart,
+    /// Its snapshot is being written; the stream since is kept aside
+    /// (`wait_bgsave`).
+    WaitBgsaveEnd,
+    /// Receives the stream (`online`).
+    Online,
+}
+
+impl ReplicaState {
+    /// The word `INFO` shows.
+    fn info_word(self) -> &'static str {
+        match self {
+            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
+            ReplicaState::Online => "online",
+        }
+    }
+}
+
+/// One replica (or a client in the replication handshake).
+#[derive(Debug)]
+pub struct Replica {
+    /// Its client id.
+    pub id: u64,
+    /// Its synchronization state.
+    pub state: ReplicaState,
+    /// The address it announced (`REPLCONF ip-address`) or its peer IP.
+    pub ip: String,
+    /// `REPLCONF listening-port` (0 until given).
+    pub listening_port: u16,
+    /// `REPLCONF capa eof`.
+    pub capa_eof: bool,
+    /// `REPLCONF capa psync2`.
+    pub capa_psync2: bool,
+    /// Legacy `SYNC`: no `+FULLRESYNC` line, no ACKs expected.
+    pub pre_psync: bool,
+    /// The last `REPLCONF ACK` offset.
+    pub ack_offset: i64,
+    /// When the last ACK (or the sync's end) arrived (Unix ms).
+    pub ack_time_ms: i64,
+    /// The offset its snapshot corresponds to (`psync_initial_offset`).
+    pub initial_offset: i64,
+    /// The stream since its snapshot started, sent after the snapshot.
+    kept: Vec<u8>,
+}
+
+impl Replica {
+    /// `ip:port`, as Redis names a replica in its log.
+    pub fn name(&self) -> String {
+        if self.listening_port == 0 {
+            format!("{}:<unknown-replica-port>", self.ip)
+        } else {
+            format!("{}:{}", self.ip, self.listening_port)
+        }
+    }
+}
+
+/// A client blocked in `WAIT`.
+#[derive(Debug)]
+struct Waiter {
+    id: u64,
+    /// The offset replicas must acknowledge.
+    offset: i64,
+    /// How many must.
+    replicas: i64,
+    /// Unix ms, 0 for none.
+    deadline_ms: i64,
+}
+
+/// The master's replication state.
+#[derive(Debug, Default)]
+pub struct MasterState {
+    /// Replicas and clients in the handshake, in arrival order.
+    pub replicas: Vec<Replica>,
+    /// The database of the last `SELECT` in the stream; `None` forces one
+    /// before the next command (Redis's `slaveseldb = -1`).
+    stream_db: Option<usize>,
+    /// The running background save serves replicas.
+    bgsave_for_replication: bool,
+    /// `sync_full`.
+    pub sync_full: u64,
+    /// `sync_partial_ok`.
+    pub sync_partial_ok: u64,
+    /// `sync_partial_err`.
+    pub sync_partial_err: u64,
+    /// When the once-a-second replication cron last ran.
+    last_cron_ms: i64,
+    /// Runs of the replication cron (PING cadence).
+    cron_loops: u64,
+    /// Clients blocked in `WAIT`.
+    waiters: Vec<Waiter>,
+    /// Encoding buffer, reused.
+    scratch: Vec<u8>,
+}
+
+impl MasterState {
+    /// Replicas past the handshake (`connected_slaves`).
+    pub fn connected(&self) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| r.state != ReplicaState::Handshake)
+            .count()
+    }
+
+    fn find(&mut self, id: u64) -> Option<&mut Replica> {
+        self.replicas.iter_mut().find(|r| r.id == id)
+    }
+}
+
+/// Whether commands are encoded into the stream: there is a backlog (a
+/// replica attached once) and this server does not follow a master (a
+/// replica forwards its master's stream verbatim with [`feed_stream`]).
+pub(crate) fn propagating(server: &Server) -> bool {
+    !server.replica.is_replica() && server.replication.backlog.is_some()
+}
+
+/// Feeds replication stream bytes to the backlog and to every replica:
+/// the one entry point for both the commands this master encodes and a
+/// replica forwarding its master's stream verbatim. Does nothing before
+/// a backlog exists (no replica ever attached), as Redis.
+pub fn feed_stream(server: &mut Server, bytes: &[u8]) {
+    let Some(backlog) = server.replication.backlog.as_mut() else {
+        return;
+    };
+    backlog.feed(bytes);
+    for replica in &mut server.master.replicas {
+        match replica.state {
+            ReplicaState::Online => {
+                if let Some(client) = server.clients.by_id_mut(replica.id) {
+                    client.reply.raw(bytes);
+                    if let Some(handle) = server.clients.handle_of(replica.id) {
+                        server.wakeups.push(handle);
+                    }
+                }
+            }
+            ReplicaState::WaitBgsaveEnd => replica.kept.extend_from_slice(bytes),
+            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => {}
+        }
+    }
+}
+
+/// Appends `args` as a RESP multibulk.
+fn encode_command<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    let mut number = itoa::Buffer::new();
+    out.push(b'*');
+    out.extend_from_slice(number.format(args.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for arg in args {
+        out.push(b'$');
+        out.extend_from_slice(number.format(arg.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Encodes `server.pending` into the stream, wrapped in MULTI/EXEC when
+/// `wrap` (Redis's `propagatePendingCommands` then `replicationFeedSlaves`).
+/// The pending list is left as it is.
+pub(crate) fn feed_pending(server: &mut Server, wrap: bool) {
+    let mut out = core::mem::take(&mut server.master.scratch);
+    out.clear();
+    let mut stream_db = server.master.stream_db;
+    let mut select = |out: &mut Vec<u8>, db: usize| {
+        if stream_db != Some(db) {
+            let mut number = itoa::Buffer::new();
+            encode_command(out, [&b"SELECT"[..], number.format(db).as_bytes()].into_iter());
+            stream_db = Some(db);
+        }
+    };
+    if let Some(first) = server.pending.first() {
+        if wrap {
+            select(&mut out, first.db);
+            encode_command(&mut out, [&b"MULTI"[..]].into_iter());
+        }
+    }
+    for command in &server.pending {
+        select(&mut out, command.db);
+        encode_command(&mut out, command.args.as_args().iter());
+    }
+    if wrap {
+        encode_command(&mut out, [&b"EXEC"[..]].into_iter());
+    }
+    server.master.stream_db = stream_db;
+    feed_stream(server, &out);
+    // Keep a modest buffer for the next command, not a huge one.
+    if out.capacity() <= 64 * 1024 {
+        server.master.scratch = out;
+    }
+}
+
+/// Feeds one command without a `SELECT` (PING, `REPLCONF GETACK *`), as
+/// Redis feeds them with `slaveseldb`.
+fn feed_bare(server: &mut Server, args: &[&[u8]]) {
+    let mut out = Vec::new();
+    encode_command(&mut out, args.iter().copied());
+    feed_stream(server, &out);
+}
+
+/// The replication fields an RDB gets (`rdbPopulateSaveInfo`): the
+/// stream's database, the replication id and offset, when there is a
+/// backlog.
+pub fn save_info(server: &Server) -> Option<(usize, String, i64)> {
+    server.replication.backlog.as_ref()?;
+    let id = String::from(core::str::from_utf8(server.replication.ids.replid.as_bytes()).unwrap_or(""));
+    Some((server.master.stream_db.unwrap_or(0), id, server.replication.offset()))
+}
+
+/// The client's peer IP (its `ip:port` address without the port).
+fn peer_ip(state: &ClientState) -> String {
+    let addr = state.conn.addr.as_str();
+    let ip = match addr.rfind(':') {
+        Some(i) => &addr[..i],
+        None => addr,
+    };
+    String::from(ip.trim_start_matches('[').trim_end_matches(']'))
+}
+
+fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica {
+    let id = state.id;
+    if let Some(i) = server.master.replicas.iter().position(|r| r.id == id) {
+        return &mut server.master.replicas[i];
+    }
+    server.master.replicas.push(Replica {
+        id,
+        state: ReplicaState::Handshake,
+        ip: peer_ip(state),
+        listening_port: 0,
+        capa_eof: false,
+        capa_psync2: false,
+        pre_psync: false,
+        ack_offset: 0,
+        ack_time_ms: server.now_ms,
+        initial_offset: 0,
+        kept: Vec::new(),
+    });
+    let last = server.master.replicas.len() - 1;
+    &mut server.master.replicas[last]
+}
+
+/// `REPLCONF <option> <value> [<option> <value> ...]`.
+pub fn replconf(server: &mut Server, state: &mut ClientState, reply: &mut Reply, args: Args<'_>) {
+    if args.len().is_multiple_of(2) {
+        reply.error(crate::cmd::errors::SYNTAX);
+        return;
+    }
+    let mut i = 1;
+    while i < args.len() {
+        let option = args.get(i);
+        let value = args.get(i + 1);
+        let is = |word: &str| option.eq_ignore_ascii_case(word.as_bytes());
+        if is("listening-port") {
+            let Some(port) = parse_integer(value).filter(|p| (0..=65535).contains(p)) else {
+                reply.error(b"ERR value is not an integer or out of range");
+                return;
+            };
+            entry_for(server, state).listening_port = port as u16;
+        } else if is("ip-address") {
+            if value.len() >= 46 {
+                reply.error(b"ERR REPLCONF ip-address provided by replica instance is too long: 46 bytes or more");
+                return;
+            }
+            entry_for(server, state).ip = String::from_utf8_lossy(value).into_owned();
+        } else if is("capa") {
+            let entry = entry_for(server, state);
+            if value.eq_ignore_ascii_case(b"eof") {
+                entry.capa_eof = true;
+            } else if value.eq_ignore_ascii_case(b"psync2") {
+                entry.capa_psync2 = true;
+            }
+        } else if is("ack") {
+            // From a replica only, and never answered.
+            let Some(offset) = parse_integer(value) else {
+                return;
+            };
+            let now = server.now_ms;
+            let id = state.id;
+            let Some(replica) = server.master.find(id) else {
+                return;
+            };
+            if replica.state == ReplicaState::Handshake {
+                return;
+            }
+            if offset > replica.ack_offset {
+                replica.ack_offset = offset;
+            }
+            replica.ack_time_ms = now;
+            serve_waiters(server, now);
+            return;
+        } else if is("getack") {
+            // Asked of a replica by its master: the replica side answers
+            // through its link. A master ignores it.
+            return;
+        } else if is("rdb-only") || is("rdb-filter-only") {
+            // Accepted; this master always sends the whole dataset and stream.
+        } else {
+            let message = format!("ERR Unrecognized REPLCONF option: {}", String::from_utf8_lossy(option));
+            reply.error(message.as_bytes());
+            return;
+        }
+        i += 2;
+    }
+    reply.ok();
+}
+
+fn parse_integer(bytes: &[u8]) -> Option<i64> {
+    core::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+/// `SYNC` and `PSYNC replid offset` (`syncCommand`).
+pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, reply: &mut Reply, args: Args<'_>) {
+    let id = state.id;
+    if server
+        .master
+        .replicas
+        .iter()
+        .any(|r| r.id == id && r.state != ReplicaState::Handshake)
+    {
+        return;
+    }
+    let psync_request = args.get(0).eq_ignore_ascii_case(b"psync");
+    let offset = if psync_request {
+        match parse_integer(args.get(2)) {
+            Some(offset) => Some(offset),
+            None => {
+                let name = entry_for(server, state).name();
+                server.log(
+                    3,
+                    &format!("Replica {} asks for synchronization but with a wrong offset", name),
+                );
+                reply.error(b"ERR value is not an integer or out of range");
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let name = entry_for(server, state).name();
+    server.log(2, &format!("Replica {} asks for synchronization", name));
+    let request = match offset {
+        Some(offset) => Request::Psync {
+            replid: args.get(1),
+            offset,
+        },
+        None => Request::Sync,
+    };
+    let decision = psync::decide(&server.replication.ids, server.replication.backlog.as_ref(), request);
+    for line in decision.log_lines(&server.replication.ids, &name) {
+        server.log(2, &line);
+    }
+    let now = server.now_ms;
+    if let Decision::Continue { offset, .. } = decision {
+        let psync2 = entry_for(server, state).capa_psync2;
+        let mut out = Vec::new();
+        decision.reply(&server.replication.ids, psync2, &mut out);
+        if let Some((a, b)) = server.replication.backlog.as_ref().and_then(|b| b.range_from(offset)) {
+            out.extend_from_slice(a);
+            out.extend_from_slice(b);
+        }
+        reply.raw(&out);
+        let replica = entry_for(server, state);
+        replica.state = ReplicaState::Online;
+        replica.ack_time_ms = now;
+        server.master.sync_partial_ok += 1;
+        state.flags |= client_flag::REPLICA;
+        return;
+    }
+    if let Decision::FullResync(reason) = &decision {
+        if psync_request && !matches!(reason, FullResyncReason::Requested) && args.get(1).first() != Some(&b'?') {
+            server.master.sync_partial_err += 1;
+        }
+    }
+    server.master.sync_full += 1;
+    {
+        let replica = entry_for(server, state);
+        replica.state = ReplicaState::WaitBgsaveStart;
+        replica.pre_psync = !psync_request;
+        replica.ack_time_ms = now;
+    }
+    state.flags |= client_flag::REPLICA;
+    if server.replication.backlog.is_none() {
+        let mut random = [0u8; 20];
+        server.rng.fill(&mut random);
+        server.replication.ids.change(random);
+        server.replication.ids.clear_second();
+        let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+        server.replication.backlog = Some(Backlog::new(size, server.replication.offset()));
+        let line = format!(
+            "Replication backlog created, my new replication IDs are '{}' and '{}'",
+            server.replication.ids.replid, server.replication.ids.replid2
+        );
+        server.log(2, &line);
+    }
+    if server.persistence.bgsave_in_progress() {
+        let sharable = server.master.bgsave_for_replication
+            && server
+                .master
+                .replicas
+                .iter()
+                .any(|r| r.state == ReplicaState::WaitBgsaveEnd);
+        if sharable {
+            let (kept, initial) = server
+                .master
+                .replicas
+                .iter()
+                .find(|r| r.state == ReplicaState::WaitBgsaveEnd)
+                .map(|r| (r.kept.clone(), r.initial_offset))
+                .unwrap_or_default();
+            let replica = entry_for(server, state);
+            replica.kept = kept;
+            setup_full_resync(server, id, initial, Some(reply));
+            server.log(2, "Waiting for end of BGSAVE for SYNC");
+        } else {
+            server.log(
+                2,
+                "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
+            );
+        }
+        return;
+    }
+    start_bgsave_for_replication(keyspace, server, Some((id, reply)));
+}
+
+/// Puts replica `id` in `WaitBgsaveEnd` for a snapshot at `offset` and
+/// sends it `+FULLRESYNC` (`replicationSetupSlaveForFullResync`); `reply`
+/// is its output when it is the client running a command.
+fn setup_full_resync(server: &mut Server, id: u64, offset: i64, reply: Option<&mut Reply>) {
+    let Some(replica) = server.master.find(id) else {
+        return;
+    };
+    replica.state = ReplicaState::WaitBgsaveEnd;
+    replica.initial_offset = offset;
+    let pre_psync = replica.pre_psync;
+    // The stream restarts with a SELECT for whoever loads this snapshot.
+    server.master.stream_db = None;
+    if pre_psync {
+        return;
+    }
+    let mut line = Vec::new();
+    psync::fullresync_reply(&server.replication.ids, offset, &mut line);
+    send_to(server, id, reply, &line);
+}
+
+/// Appends `bytes` to client `id`'s output: `reply` when it is the running
+/// client, else through the client table.
+fn send_to(server: &mut Server, id: u64, reply: Option<&mut Reply>, bytes: &[u8]) {
+    match reply {
+        Some(reply) => reply.raw(bytes),
+        None => {
+            if let Some(client) = server.clients.by_id_mut(id) {
+                client.reply.raw(bytes);
+            }
+            server.wake(id);
+        }
+    }
+}
+
+fn close_client(server: &mut Server, id: u64) {
+    if let Some(client) = server.clients.by_id_mut(id) {
+        client.state.flags |= client_flag::CLOSE_AFTER_REPLY;
+    }
+    server.wake(id);
+}
+
+/// Starts a `BGSAVE` for the replicas waiting for one
+/// (`startBgsaveForReplication`). `current` is the client running a
+/// command, with its output.
+fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, current: Option<(u64, &mut Reply)>) {
+    server.log(2, "Starting BGSAVE for SYNC with target: disk");
+    let started = persistence::background_save(keyspace, server).is_ok();
+    let waiting: Vec<u64> = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
+        .map(|r| r.id)
+        .collect();
+    let (current_id, mut current_reply) = match current {
+        Some((id, reply)) => (Some(id), Some(reply)),
+        None => (None, None),
+    };
+    if !started {
+        server.log(3, "BGSAVE for replication failed");
+        for id in waiting {
+            server.master.replicas.retain(|r| r.id != id);
+            let error = b"-ERR BGSAVE failed, replication can't continue\r\n";
+            let reply = if current_id == Some(id) {
+                current_reply.as_deref_mut()
+            } else {
+                None
+            };
+            send_to(server, id, reply, error);
+            close_client(server, id);
+        }
+        return;
+    }
+    server.master.bgsave_for_replication = true;
+    let offset = server.replication.offset();
+    for id in waiting {
+        let reply = if current_id == Some(id) {
+            current_reply.as_deref_mut()
+        } else {
+            None
+        };
+        setup_full_resync(server, id, offset, reply);
+    }
+}
+
+/// The background save ended (`updateSlavesWaitingBgsave`): each replica
+/// waiting for it gets the file and what was kept of the stream, and goes
+/// online.
+pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
+    server.master.bgsave_for_replication = false;
+    let waiting: Vec<u64> = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::WaitBgsaveEnd)
+        .map(|r| r.id)
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let file = if ok {
+        let filename = String::from(server.config.text(Id::Dbfilename));
+        server
+            .host
+            .read_rdb_file(&filename)
+            .map_err(|error| format!("SYNC failed. Can't open/stat DB after BGSAVE: {}", error))
+    } else {
+        Err(String::from("SYNC failed. BGSAVE child returned an error"))
+    };
+    let now = server.now_ms;
+    for id in waiting {
+        match &file {
+            Err(message) => {
+                server.master.replicas.retain(|r| r.id != id);
+                server.log(3, message);
+                if let Some(client) = server.clients.by_id_mut(id) {
+                    client.state.flags |= client_flag::CLOSE_ASAP;
+                }
+                server.wake(id);
+            }
+            Ok(file) => {
+                let Some(replica) = server.master.find(id) else {
+                    continue;
+                };
+                let kept = core::mem::take(&mut replica.kept);
+                replica.state = ReplicaState::Online;
+                replica.ack_time_ms = now;
+                let name = replica.name();
+                if let Some(client) = server.clients.by_id_mut(id) {
+                    let mut preamble = Vec::new();
+                    preamble.push(b'$');
+                    preamble.extend_from_slice(itoa::Buffer::new().format(file.len()).as_bytes());
+                    preamble.extend_from_slice(b"\r\n");
+                    client.reply.raw(&preamble);
+                    client.reply.raw(file);
+                    client.reply.raw(&kept);
+                }
+                server.wake(id);
+                server.log(2, &format!("Synchronization with replica {} succeeded", name));
+            }
+        }
+    }
+}
+
+/// Forgets a departing client (`freeClient` for a replica).
+pub(crate) fn forget(server: &mut Server, id: u64) {
+    server.master.waiters.retain(|w| w.id != id);
+    let Some(index) = server.master.replicas.iter().position(|r| r.id == id) else {
+        return;
+    };
+    let replica = server.master.replicas.remove(index);
+    if replica.state != ReplicaState::Handshake {
+        server.log(2, &format!("Connection with replica {} lost.", replica.name()));
+    }
+}
+
+/// The master part of the replication cron, run from the engine's cron:
+/// starts a snapshot replicas wait for, and once a second pings replicas
+/// (`repl-ping-replica-period`), keeps those waiting for their snapshot
+/// alive with a newline, and drops replicas silent for `repl-timeout`.
+pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
+    let waiting = server
+        .master
+        .replicas
+        .iter()
+        .any(|r| r.state == ReplicaState::WaitBgsaveStart);
+    if waiting && !server.persistence.bgsave_in_progress() {
+        start_bgsave_for_replication(keyspace, server, None);
+    }
+    if now_ms - server.master.last_cron_ms < 1000 {
+        return;
+    }
+    server.master.last_cron_ms = now_ms;
+    let loops = server.master.cron_loops;
+    server.master.cron_loops += 1;
+    if server.master.connected() == 0 {
+        return;
+    }
+    let period = server.config.int(Id::ReplPingReplicaPeriod).max(1) as u64;
+    if loops.is_multiple_of(period) && propagating(server) {
+        feed_bare(server, &[b"PING"]);
+    }
+    let timeout_ms = server.config.int(Id::ReplTimeout) * 1000;
+    let mut timed_out = Vec::new();
+    let mut newline = Vec::new();
+    for replica in &server.master.replicas {
+        match replica.state {
+            ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => newline.push(replica.id),
+            ReplicaState::Online if !replica.pre_psync && now_ms - replica.ack_time_ms > timeout_ms => {
+                timed_out.push((replica.id, replica.name()))
+            }
+            _ => {}
+        }
+    }
+    for id in newline {
+        send_to(server, id, None, b"\n");
+    }
+    for (id, name) in timed_out {
+        server.log(3, &format!("Disconnecting timedout replica (streaming sync): {}", name));
+        server.master.replicas.retain(|r| r.id != id);
+        if let Some(client) = server.clients.by_id_mut(id) {
+            client.state.flags |= client_flag::CLOSE_ASAP;
+        }
+        server.wake(id);
+    }
+}
+
+/// `connected_slaves` and the `slaveN:` lines of `INFO replication`.
+pub fn write_info(server: &Server, out: &mut String) {
+    use core::fmt::Write;
+    let _ = write!(out, "connected_slaves:{}\r\n", server.master.connected());
+    let now = server.now_ms;
+    let mut n = 0;
+    for replica in &server.master.replicas {
+        if replica.state == ReplicaState::Handshake {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "slave{}:ip={},port={},state={},offset={},lag={}\r\n",
+            n,
+            replica.ip,
+            replica.listening_port,
+            replica.state.info_word(),
+            replica.ack_offset,
+            (now - replica.ack_time_ms).max(0) / 1000
+        );
+        n += 1;
+    }
+}
+
+/// Replicas that acknowledged `offset` or more (`replicationCountAcksByOffset`).
+fn acks_at(server: &Server, offset: i64) -> i64 {
+    server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Online && r.ack_offset >= offset)
+        .count() as i64
+}
+
+/// `WAIT numreplicas timeout`: replies how many replicas acknowledged
+/// every write so far, blocking until `numreplicas` did or the timeout.
+pub fn wait(server: &mut Server, state: &mut ClientState, reply: &mut Reply, replicas: i64, deadline_ms: i64) {
+    let offset = server.replication.offset();
+    let acked = acks_at(server, offset);
+    if acked >= replicas || state.has(client_flag::MULTI | client_flag::DENY_BLOCKING) {
+        reply.integer(acked);
+        return;
+    }
+    server.master.waiters.push(Waiter {
+        id: state.id,
+        offset,
+        replicas,
+        deadline_ms,
+    });
+    state.flags |= client_flag::BLOCKED;
+    // Ask the replicas where they are now (Redis does it before sleeping).
+    if propagating(server) {
+        feed_bare(server, &[b"REPLCONF", b"GETACK", b"*"]);
+    }
+}
+
+/// Unblocks `WAIT` clients whose replicas acknowledged enough, or whose
+/// deadline passed at `now_ms`.
+pub(crate) fn serve_waiters(server: &mut Server, now_ms: i64) {
+    if server.master.waiters.is_empty() {
+        return;
+    }
+    let mut done = Vec::new();
+    let mut i = 0;
+    while i < server.master.waiters.len() {
+        let waiter = &server.master.waiters[i];
+        let acked = acks_at(server, waiter.offset);
+        let expired = waiter.deadline_ms > 0 && now_ms >= waiter.deadline_ms;
+        if acked >= waiter.replicas || expired {
+            done.push((server.master.waiters.remove(i).id, acked));
+        } else {
+            i += 1;
+        }
+    }
+    for (id, acked) in done {
+        if let Some(client) = server.clients.by_id_mut(id) {
+            client.reply.integer(acked);
+            client.state.flags &= !client_flag::BLOCKED;
+            client.state.flags |= client_flag::UNBLOCKED;
+            server.resume.push_back(id);
+        }
+        server.wake(id);
+    }
+}
+
+/// Applies a `CONFIG SET` of replication directives: `repl-backlog-size`
+/// resizes the backlog, keeping the newest bytes that fit.
+pub fn config_changed(server: &mut Server, changed: &[Id]) {
+    if changed.contains(&Id::ReplBacklogSize) {
+        let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+        if let Some(backlog) = server.replication.backlog.as_mut() {
+            backlog.resize(size);
+        }
+    }
+}
+
+/// The earliest `WAIT` deadline.
+pub(crate) fn next_deadline(server: &Server) -> Option<i64> {
+    server
+        .master
+        .waiters
+        .iter()
+        .filter(|w| w.deadline_ms > 0)
+        .map(|w| w.deadline_ms)
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::tests::{connect, engine_with_client, send, take_output};
+    use crate::repl::Backlog;
+    use alloc::string::String;
+
+    #[test]
+    fn partial_resync_then_stream_with_select_and_multi() {
+        let (mut engine, client) = engine_with_client();
+        engine.server.replication.backlog = Some(Backlog::new(0, 0));
+        let replica = connect(&mut engine);
+        assert_eq!(send(&mut engine, replica, "REPLCONF listening-port 6380"), b"+OK\r\n");
+        assert_eq!(send(&mut engine, replica, "REPLCONF capa eof capa psync2"), b"+OK\r\n");
+        assert_eq!(
+            send(&mut engine, replica, "REPLCONF bogus 1"),
+            b"-ERR Unrecognized REPLCONF option: bogus\r\n"
+        );
+        assert_eq!(send(&mut engine, replica, "REPLCONF ack"), b"-ERR syntax error\r\n");
+        let replid = String::from_utf8(engine.server.replication.ids.replid.as_bytes().to_vec()).unwrap();
+        let out = send(&mut engine, replica, &alloc::format!("PSYNC {replid} 1"));
+        assert_eq!(out, alloc::format!("+CONTINUE {replid}\r\n").as_bytes());
+        assert_eq!(engine.server.master.sync_partial_ok, 1);
+        send(&mut engine, client, "SET a 1");
+        send(&mut engine, client, "SELECT 2");
+        send(&mut engine, client, "MULTI");
+        send(&mut engine, client, "INCR n");
+        send(&mut engine, client, "INCR n");
+        send(&mut engine, client, "EXEC");
+        send(&mut engine, client, "GET a");
+        let stream = take_output(&mut engine, replica);
+        let expected: &[u8] = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*1\r\n$4\r\nEXEC\r\n";
+        assert_eq!(stream, expected);
+        assert_eq!(engine.server.replication.offset(), expected.len() as i64);
+        // WAIT: nobody acknowledged yet, and a timeout of 0 would block.
+        assert_eq!(send(&mut engine, client, "WAIT 0 0"), b":0\r\n");
+        let end = expected.len() as i64;
+        send(&mut engine, client, "WAIT 1 0");
+        assert_eq!(take_output(&mut engine, client), b"");
+        // The blocked WAIT asked the replica for an ACK.
+        assert_eq!(
+            take_output(&mut engine, replica),
+            b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"
+        );
+        assert_eq!(send(&mut engine, replica, &alloc::format!("REPLCONF ACK {end}")), b"");
+        assert_eq!(take_output(&mut engine, client), b":1\r\n");
+        let info = String::from_utf8(send(&mut engine, client, "INFO replication")).unwrap();
+        assert!(info.contains("connected_slaves:1\r\n"), "{info}");
+        assert!(
+            info.contains(&alloc::format!(
+                "slave0:ip=127.0.0.1,port=6380,state=online,offset={end},lag=0\r\n"
+            )),
+            "{info}"
+        );
+        let list = String::from_utf8(send(&mut engine, client, "CLIENT LIST TYPE replica")).unwrap();
+        assert!(list.contains(" flags=S "), "{list}");
+        assert_eq!(
+            send(&mut engine, client, "CONFIG SET repl-backlog-size 20000"),
+            b"+OK\r\n"
+        );
+        assert_eq!(engine.server.replication.backlog.as_ref().unwrap().size(), 20000);
+        // A second PSYNC on a replica is ignored.
+        assert_eq!(send(&mut engine, replica, "PSYNC ? -1"), b"");
+    }
+
+    #[test]
+    fn full_resync_needs_a_snapshot_and_fails_without_one() {
+        let (mut engine, client) = engine_with_client();
+        let out = send(&mut engine, client, "PSYNC ? -1");
+        assert_eq!(out, b"-ERR BGSAVE failed, replication can't continue\r\n");
+        assert_eq!(engine.server.master.sync_full, 1);
+        assert_eq!(engine.server.master.sync_partial_err, 0);
+        assert!(engine.server.replication.backlog.is_some());
+        let other = connect(&mut engine);
+        assert_eq!(
+            send(&mut engine, other, "PSYNC abc notanumber"),
+            b"-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            send(&mut engine, other, "WAIT 1 abc"),
+            b"-ERR timeout is not an integer or out of range\r\n"
+        );
+        assert_eq!(send(&mut engine, other, "WAIT 1 -1"), b"-ERR timeout is negative\r\n");
+    }
+}

@@ -1,0 +1,234 @@
+//! vitrine as a master, a real `redis-server` 7.0 as its replica: the
+//! replica's full resync (disk-backed BGSAVE, `$<len>` + file) loads a
+//! dataset of every type across several databases; live writes (expiries,
+//! SPOP, MULTI, INCRBYFLOAT, writes in other dbs) arrive through the stream
+//! and `WAIT` sees them acknowledged; the link killed from the replica's
+//! side, then from the master's (`CLIENT KILL TYPE replica`), resumes
+//! with a partial resync (`sync_full` unchanged). After each
+//! step both datasets are compared key by key.
+
+mod common;
+
+use common::dataset::{assert_same, Dataset};
+use common::{redis_available, Conn, Kind, Server};
+use std::time::{Duration, Instant};
+
+fn info_field(conn: &mut Conn, section: &str, field: &str) -> Option<String> {
+    let reply = conn.cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+}
+
+/// Waits until the replica is linked and has applied everything the master
+/// has streamed.
+fn wait_in_sync(master: &Server, replica: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut m = master.connect();
+    let mut r = replica.connect();
+    loop {
+        let up = info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up");
+        let master_offset = info_field(&mut m, "replication", "master_repl_offset");
+        let replica_offset = info_field(&mut r, "replication", "slave_repl_offset");
+        if up && master_offset.is_some() && master_offset == replica_offset {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica not in sync (up {up}, master {master_offset:?}, replica {replica_offset:?});\nmaster log:\n{}\nreplica log:\n{}",
+            master.log(),
+            replica.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn run(conn: &mut Conn, commands: &[&[&str]]) {
+    for command in commands {
+        let reply = conn.cmd(command);
+        assert!(
+            !reply.starts_with(b"-"),
+            "{command:?}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+}
+
+fn populate(conn: &mut Conn) {
+    run(
+        conn,
+        &[
+            &["SET", "s", "hello"],
+            &["SET", "n", "12345"],
+            &["SET", "ttl", "v", "PX", "500000"],
+            &["RPUSH", "list", "a", "b", "c", "1", "2"],
+            &["HSET", "hash", "f1", "v1", "f2", "2"],
+            &["SADD", "ints", "1", "2", "3"],
+            &["SADD", "set", "x", "y", "z"],
+            &["ZADD", "zset", "1", "a", "2.5", "b", "-3", "c"],
+            &["SELECT", "3"],
+            &["SET", "db3", "three"],
+            &["LPUSH", "l3", "q"],
+            &["SELECT", "9"],
+            &["HSET", "h9", "k", "v"],
+            &["SELECT", "0"],
+        ],
+    );
+    // Larger aggregates, past the listpack/intset limits.
+    for i in 0..300 {
+        let i = i.to_string();
+        run(
+            conn,
+            &[
+                &["HSET", "bighash", &format!("field{i}"), &i],
+                &["SADD", "bigset", &format!("m{i}")],
+                &["ZADD", "bigzset", &i, &format!("z{i}")],
+                &["RPUSH", "biglist", &i],
+            ],
+        );
+    }
+}
+
+fn live_writes(conn: &mut Conn, round: usize) {
+    let r = round.to_string();
+    run(
+        conn,
+        &[
+            &["SET", "live", &r],
+            &["EXPIRE", "live", "1000"],
+            &["INCRBYFLOAT", "float", "1.5"],
+            &["SADD", "pop", "a", "b", "c", "d"],
+            &["SPOP", "pop"],
+            &["SPOP", "pop", "2"],
+            &["MULTI"],
+            &["INCR", "counter"],
+            &["LPUSH", "list", &r],
+            &["ZINCRBY", "zset", "1", "a"],
+        ],
+    );
+    let queued = conn.cmd(&["EXEC"]);
+    assert!(queued.starts_with(b"*3"), "{}", String::from_utf8_lossy(&queued));
+    run(
+        conn,
+        &[
+            &["SELECT", "5"],
+            &["HSET", "h5", "round", &r],
+            &["SET", "gone", "x", "PX", "1"],
+            &["DEL", "s"],
+        ],
+    );
+    // The key expires on the master; the lazy expiry propagates a DEL.
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(conn.cmd(&["GET", "gone"]), b"$-1\r\n");
+    run(conn, &[&["SELECT", "0"]]);
+}
+
+#[test]
+fn redis_replica_follows_a_vitrine_master() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    let master = Server::start(Kind::Vitrine, &["--repl-ping-replica-period", "1"]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let port = master.port.to_string();
+    let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    wait_in_sync(&master, &replica);
+    assert_same(
+        &Dataset::read_port(master.port),
+        "vitrine master",
+        &Dataset::read_port(replica.port),
+        "redis replica",
+    );
+    let log = master.log();
+    for line in [
+        "asks for synchronization",
+        "Full resync requested by replica 127.0.0.1:",
+        "Replication backlog created, my new replication IDs are",
+        "Starting BGSAVE for SYNC with target: disk",
+        "Background saving terminated with success",
+        "Synchronization with replica 127.0.0.1:",
+    ] {
+        assert!(log.contains(line), "master log lacks {line:?}:\n{log}");
+    }
+
+    live_writes(&mut conn, 1);
+    assert_eq!(conn.cmd(&["WAIT", "1", "5000"]), b":1\r\n");
+    wait_in_sync(&master, &replica);
+    assert_same(
+        &Dataset::read_port(master.port),
+        "vitrine master",
+        &Dataset::read_port(replica.port),
+        "redis replica",
+    );
+    assert_eq!(
+        info_field(&mut conn, "replication", "connected_slaves").as_deref(),
+        Some("1")
+    );
+    let slave0 = info_field(&mut conn, "replication", "slave0").expect("slave0 line");
+    assert!(
+        slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,offset=", replica.port)),
+        "{slave0}"
+    );
+
+    // The link dropped by the replica: a partial resync continues it.
+    let mut r = replica.connect();
+    assert_eq!(r.cmd(&["CLIENT", "KILL", "TYPE", "master"]), b":1\r\n");
+    live_writes(&mut conn, 2);
+    wait_in_sync(&master, &replica);
+    assert_eq!(info_field(&mut conn, "stats", "sync_full").as_deref(), Some("1"));
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok").as_deref(), Some("1"));
+    assert!(master
+        .log()
+        .contains("Partial resynchronization request from 127.0.0.1:"));
+    // The link dropped by the master: the replica comes back partially too.
+    assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
+    live_writes(&mut conn, 3);
+    wait_in_sync(&master, &replica);
+    assert_eq!(info_field(&mut conn, "stats", "sync_full").as_deref(), Some("1"));
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok").as_deref(), Some("2"));
+    assert_same(
+        &Dataset::read_port(master.port),
+        "vitrine master",
+        &Dataset::read_port(replica.port),
+        "redis replica",
+    );
+}
+
+#[test]
+fn two_replicas_and_a_replica_arriving_during_the_snapshot() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    // A slow snapshot (1 ms per key), so the second replica arrives while
+    // the first one's BGSAVE runs, and writes land in the kept stream.
+    let master = Server::start(Kind::Vitrine, &["--rdb-key-save-delay", "1000"]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let port = master.port.to_string();
+    let first = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    let second = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    live_writes(&mut conn, 1);
+    wait_in_sync(&master, &first);
+    wait_in_sync(&master, &second);
+    let on_master = Dataset::read_port(master.port);
+    assert_same(
+        &on_master,
+        "vitrine master",
+        &Dataset::read_port(first.port),
+        "first replica",
+    );
+    assert_same(
+        &on_master,
+        "vitrine master",
+        &Dataset::read_port(second.port),
+        "second replica",
+    );
+    assert_eq!(
+        info_field(&mut conn, "replication", "connected_slaves").as_deref(),
+        Some("2")
+    );
+    assert_eq!(conn.cmd(&["WAIT", "2", "5000"]), b":2\r\n");
+}
