@@ -232,3 +232,48 @@ fn two_replicas_and_a_replica_arriving_during_the_snapshot() {
     );
     assert_eq!(conn.cmd(&["WAIT", "2", "5000"]), b":2\r\n");
 }
+
+#[test]
+fn a_vitrine_vitrine_redis_chain_carries_the_same_stream() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    let master = Server::start(Kind::Vitrine, &["--repl-ping-replica-period", "1"]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let master_port = master.port.to_string();
+    let middle = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &master_port]);
+    wait_in_sync(&master, &middle);
+    let middle_port = middle.port.to_string();
+    let tail = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &middle_port]);
+    wait_in_sync(&middle, &tail);
+    for round in 1..=2 {
+        live_writes(&mut conn, round);
+        wait_in_sync(&master, &middle);
+        wait_in_sync(&middle, &tail);
+        // INCRBYFLOAT leaves an `embstr` "3" on the master and its
+        // propagated SET makes an `int` on any replica, a Redis one too:
+        // the master is compared without encodings, the replicas exactly.
+        let middle_data = Dataset::read_port(middle.port);
+        assert_same(
+            &Dataset::read_port(master.port).normalized(),
+            "vitrine master",
+            &middle_data.normalized(),
+            "vitrine replica",
+        );
+        assert_same(
+            &middle_data,
+            "vitrine replica",
+            &Dataset::read_port(tail.port),
+            "redis sub-replica",
+        );
+    }
+    // The chain forwards the stream verbatim: the same offsets all along.
+    let mut m = master.connect();
+    let mut t = tail.connect();
+    assert_eq!(
+        info_field(&mut m, "replication", "master_repl_offset"),
+        info_field(&mut t, "replication", "master_repl_offset")
+    );
+}
