@@ -97,6 +97,9 @@ pub struct Replica {
     pub initial_offset: i64,
     /// The stream since its snapshot started, sent after the snapshot.
     kept: Vec<u8>,
+    /// Where its snapshot ends in its output ([`Reply::consumed_total`]
+    /// scale): the snapshot does not count toward the output limit.
+    snapshot_end: u64,
 }
 
 impl Replica {
@@ -178,20 +181,44 @@ pub fn feed_stream(server: &mut Server, bytes: &[u8]) {
         return;
     };
     backlog.feed(bytes);
-    for replica in &mut server.master.replicas {
-        match replica.state {
+    for index in 0..server.master.replicas.len() {
+        let replica = &mut server.master.replicas[index];
+        let id = replica.id;
+        let pending = match replica.state {
             ReplicaState::Online => {
-                if let Some(client) = server.clients.by_id_mut(replica.id) {
-                    client.reply.raw(bytes);
-                    if let Some(handle) = server.clients.handle_of(replica.id) {
-                        server.wakeups.push(handle);
-                    }
+                let Some(client) = server.clients.by_id_mut(id) else {
+                    continue;
+                };
+                if client.state.has(client_flag::CLOSE_ASAP) {
+                    continue;
                 }
+                client.reply.raw(bytes);
+                let pending = stream_pending(replica, &client.reply);
+                if let Some(handle) = server.clients.handle_of(id) {
+                    server.wakeups.push(handle);
+                }
+                pending
             }
-            ReplicaState::WaitBgsaveEnd => replica.kept.extend_from_slice(bytes),
-            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => {}
+            ReplicaState::WaitBgsaveEnd => {
+                replica.kept.extend_from_slice(bytes);
+                replica.kept.len() as u64
+            }
+            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => continue,
+        };
+        if super::pubsub::enforce_output_limit(server, id, REPLICA_LIMITS, pending) {
+            server.wake(id);
         }
     }
+}
+
+/// The `client-output-buffer-limit` class of replicas.
+const REPLICA_LIMITS: usize = 1;
+
+/// A replica's pending output not counting what is left of its snapshot
+/// (Redis counts only the replication buffer against the limit).
+fn stream_pending(replica: &Replica, reply: &Reply) -> u64 {
+    let snapshot_left = replica.snapshot_end.saturating_sub(reply.consumed_total());
+    (reply.len() as u64).saturating_sub(snapshot_left)
 }
 
 /// Appends `args` as a RESP multibulk.
@@ -288,6 +315,7 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
         ack_time_ms: server.now_ms,
         initial_offset: 0,
         kept: Vec::new(),
+        snapshot_end: 0,
     });
     let last = server.master.replicas.len() - 1;
     &mut server.master.replicas[last]
@@ -611,6 +639,7 @@ pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
                     preamble.extend_from_slice(b"\r\n");
                     client.reply.raw(&preamble);
                     client.reply.raw(file);
+                    replica.snapshot_end = client.reply.consumed_total() + client.reply.len() as u64;
                     client.reply.raw(&kept);
                 }
                 server.wake(id);
@@ -672,6 +701,23 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     }
     for id in newline {
         send_to(server, id, None, b"\n");
+    }
+    // A replica that stopped reading is over its soft limit for long
+    // enough even when no new write arrives (`clientsCron`).
+    for index in 0..server.master.replicas.len() {
+        let replica = &server.master.replicas[index];
+        let id = replica.id;
+        let pending = match replica.state {
+            ReplicaState::Online => match server.clients.by_id_mut(id) {
+                Some(client) => stream_pending(replica, &client.reply),
+                None => continue,
+            },
+            ReplicaState::WaitBgsaveEnd => replica.kept.len() as u64,
+            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => continue,
+        };
+        if super::pubsub::enforce_output_limit(server, id, REPLICA_LIMITS, pending) {
+            server.wake(id);
+        }
     }
     for (id, name) in timed_out {
         server.log(3, &format!("Disconnecting timedout replica (streaming sync): {}", name));

@@ -247,12 +247,22 @@ pub fn publish(
 /// Closes a subscriber whose pending output passed the pubsub hard limit
 /// (or stayed over the soft limit too long), and wakes it either way.
 fn enforce_pubsub_limit(server: &mut Server, id: u64) {
-    let limit = server.config.output_buffer_limits()[2];
+    let pending = server.clients.by_id_mut(id).map_or(0, |c| c.reply.len() as u64);
+    enforce_output_limit(server, id, 2, pending);
+    server.wake(id);
+}
+
+/// Schedules client `id` to be closed when `pending` output bytes pass
+/// the hard limit of `client-output-buffer-limit` class `class` (0 normal,
+/// 1 replica, 2 pubsub) or stayed over its soft limit for its seconds
+/// (`checkClientOutputBufferLimits`), logging Redis's line; returns
+/// whether this call scheduled it (the caller wakes it).
+pub(crate) fn enforce_output_limit(server: &mut Server, id: u64, class: usize, pending: u64) -> bool {
+    let limit = server.config.output_buffer_limits()[class];
     let now = server.now_ms;
     let Some(client) = server.clients.by_id_mut(id) else {
-        return;
+        return false;
     };
-    let pending = client.reply.len() as u64;
     let over_hard = limit.hard_bytes > 0 && pending > limit.hard_bytes;
     let over_soft = limit.soft_bytes > 0 && pending > limit.soft_bytes;
     let soft_expired = match (over_soft, client.state.soft_limit_since_ms) {
@@ -266,16 +276,17 @@ fn enforce_pubsub_limit(server: &mut Server, id: u64) {
             false
         }
     };
-    if (over_hard || soft_expired) && !client.state.has(client_flag::CLOSE_ASAP) {
-        client.state.flags |= client_flag::CLOSE_ASAP;
-        let info = super::process::client_info_line_at(&client.state, client.query.len(), client.reply.len(), now);
-        server.log(
-            3,
-            &alloc::format!(
-                "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                info
-            ),
-        );
+    if client.state.has(client_flag::CLOSE_ASAP) || !(over_hard || soft_expired) {
+        return false;
     }
-    server.wake(id);
+    client.state.flags |= client_flag::CLOSE_ASAP;
+    let info = super::process::client_info_line_at(&client.state, client.query.len(), client.reply.len(), now);
+    server.log(
+        3,
+        &alloc::format!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            info
+        ),
+    );
+    true
 }

@@ -19,6 +19,9 @@ pub struct Reply {
     /// Error codes (`ERR`, `WRONGTYPE`, …) written since the engine last
     /// collected them for `INFO errorstats`.
     error_codes: Vec<ErrorCode>,
+    /// Bytes consumed since the buffer was created (a replica's snapshot
+    /// is told apart from its stream by this position).
+    consumed_total: u64,
 }
 
 /// The first word of an error reply, at most 32 bytes (Redis's errorstats
@@ -87,6 +90,13 @@ impl Reply {
         self.len() == 0
     }
 
+    /// Bytes consumed since the buffer was created; with [`Reply::len`]
+    /// it places any pending byte at an absolute position.
+    #[inline]
+    pub fn consumed_total(&self) -> u64 {
+        self.consumed_total
+    }
+
     /// Bytes reserved by the buffer.
     pub fn capacity(&self) -> usize {
         self.buf.capacity()
@@ -94,7 +104,9 @@ impl Reply {
 
     /// Drops the first `n` pending bytes, once the host has sent them.
     pub fn consume(&mut self, n: usize) {
-        self.sent = (self.sent + n).min(self.buf.len());
+        let n = n.min(self.buf.len() - self.sent);
+        self.consumed_total += n as u64;
+        self.sent += n;
         if self.sent == self.buf.len() {
             self.buf.clear();
             self.sent = 0;
