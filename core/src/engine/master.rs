@@ -901,6 +901,38 @@ mod tests {
     }
 
     #[test]
+    fn a_replica_past_its_output_limit_is_closed() {
+        use crate::engine::CloseState;
+        let (mut engine, client) = engine_with_client();
+        engine.server.replication.backlog = Some(Backlog::new(0, 0));
+        assert_eq!(
+            send(
+                &mut engine,
+                client,
+                "CONFIG SET client-output-buffer-limit \"replica 300 100 10\""
+            ),
+            b"+OK\r\n"
+        );
+        let replica = connect(&mut engine);
+        let replid = String::from_utf8(engine.server.replication.ids.replid.as_bytes().to_vec()).unwrap();
+        send(&mut engine, replica, &alloc::format!("PSYNC {replid} 1"));
+        // Under the limits, or read in time: kept.
+        send(&mut engine, client, "SET a 1");
+        assert_eq!(engine.close_state(replica), CloseState::Open);
+        take_output(&mut engine, replica);
+        let value = "v".repeat(200);
+        send(&mut engine, client, &alloc::format!("SET a {value}"));
+        assert_eq!(engine.close_state(replica), CloseState::Open);
+        take_output(&mut engine, replica);
+        // Not read: past the hard limit.
+        send(&mut engine, client, &alloc::format!("SET b {value}"));
+        send(&mut engine, client, &alloc::format!("SET c {value}"));
+        assert_eq!(engine.close_state(replica), CloseState::Now);
+        // Normal clients have no limit by default.
+        assert_eq!(engine.close_state(client), CloseState::Open);
+    }
+
+    #[test]
     fn full_resync_needs_a_snapshot_and_fails_without_one() {
         let (mut engine, client) = engine_with_client();
         let out = send(&mut engine, client, "PSYNC ? -1");
