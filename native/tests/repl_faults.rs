@@ -248,7 +248,7 @@ fn replicas_that_stop_reading_are_cut_off_and_the_others_keep_up() {
             >= 2
     });
     let log = master.log();
-    assert!(log.contains("flags=S"), "{log}");
+    assert!(log.contains(" flags=S db=0 "), "{log}");
     // The raw replica's connection is gone (after whatever the kernel held).
     stalled.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     let mut chunk = vec![0u8; 1 << 20];

@@ -279,8 +279,9 @@ pub(crate) fn enforce_output_limit(server: &mut Server, id: u64, class: usize, p
     if client.state.has(client_flag::CLOSE_ASAP) || !(over_hard || soft_expired) {
         return false;
     }
-    client.state.flags |= client_flag::CLOSE_ASAP;
+    // Described as it was (Redis's line shows no `A` flag yet).
     let info = super::process::client_info_line_at(&client.state, client.query.len(), client.reply.len(), now);
+    client.state.flags |= client_flag::CLOSE_ASAP;
     server.log(
         3,
         &alloc::format!(
