@@ -933,6 +933,27 @@ mod tests {
     }
 
     #[test]
+    fn a_replica_over_its_soft_limit_too_long_is_closed_by_the_cron() {
+        use crate::engine::CloseState;
+        let (mut engine, client) = engine_with_client();
+        engine.server.replication.backlog = Some(Backlog::new(0, 0));
+        let limit = "CONFIG SET client-output-buffer-limit \"replica 0 100 2\"";
+        assert_eq!(send(&mut engine, client, limit), b"+OK\r\n");
+        let replica = connect(&mut engine);
+        let replid = String::from_utf8(engine.server.replication.ids.replid.as_bytes().to_vec()).unwrap();
+        send(&mut engine, replica, &alloc::format!("PSYNC {replid} 1"));
+        let value = "v".repeat(200);
+        send(&mut engine, client, &alloc::format!("SET a {value}"));
+        let start = 1_700_000_000_000;
+        engine.cron(start + 1000);
+        assert_eq!(engine.close_state(replica), CloseState::Open);
+        engine.cron(start + 2000);
+        assert_eq!(engine.close_state(replica), CloseState::Open);
+        engine.cron(start + 3500);
+        assert_eq!(engine.close_state(replica), CloseState::Now);
+    }
+
+    #[test]
     fn full_resync_needs_a_snapshot_and_fails_without_one() {
         let (mut engine, client) = engine_with_client();
         let out = send(&mut engine, client, "PSYNC ? -1");
