@@ -47,6 +47,9 @@ pub async fn run(shared: Rc<Shared>) {
             }
         };
         let _ = stream.set_nodelay(true);
+        if let Ok(local) = stream.local_addr() {
+            shared.engine.borrow_mut().replica_local_addr(local.to_string());
+        }
         if !shared.engine.borrow().replica_link_wanted(generation) {
             continue;
         }

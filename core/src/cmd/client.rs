@@ -117,7 +117,9 @@ fn client_type_by_name(name: &[u8]) -> Option<ClientType> {
 }
 
 fn client_type(state: &ClientState) -> ClientType {
-    if state.has(client_flag::REPLICA) {
+    if state.has(client_flag::MASTER) {
+        ClientType::Master
+    } else if state.has(client_flag::REPLICA) {
         ClientType::Replica
     } else if state.has(client_flag::PUBSUB) {
         ClientType::PubSub
@@ -155,7 +157,20 @@ fn getname(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
 fn info_lines(ctx: &Ctx<'_>, current_output: usize, keep: impl Fn(&ClientState) -> bool) -> String {
     let now = ctx.server.now_ms();
     let mut out = String::new();
+    // The master client (a replica's link) is listed in id order too.
+    let mut master = ctx
+        .server
+        .replica
+        .streaming_client()
+        .filter(|c| keep(&c.state))
+        .map(|c| (c.id, client_info_line_at(&c.state, c.query.len(), 0, now)));
     for (id, client) in ctx.server.clients.iter_ordered() {
+        if master.as_ref().is_some_and(|(master_id, _)| *master_id < id) {
+            if let Some((_, line)) = master.take() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
         let line = match client {
             Some(client) if keep(&client.state) => {
                 client_info_line_at(&client.state, client.query.len(), client.reply.len(), now)
@@ -163,6 +178,10 @@ fn info_lines(ctx: &Ctx<'_>, current_output: usize, keep: impl Fn(&ClientState) 
             None if id == ctx.client.id && keep(ctx.client) => client_info_line_at(ctx.client, 0, current_output, now),
             _ => continue,
         };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if let Some((_, line)) = master {
         out.push_str(&line);
         out.push('\n');
     }
@@ -293,6 +312,10 @@ fn kill(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             killed += 1;
             ctx.server.wake(handle.id);
         }
+    }
+    if ctx.server.replica.streaming_client().is_some_and(|c| matches(&c.state)) {
+        ctx.server.replica.kill_link();
+        killed += 1;
     }
     let kill_self = !skip_me && matches(ctx.client);
     if kill_self {

@@ -201,6 +201,7 @@ impl ClientState {
         let mut letters = String::new();
         for (mask, letter) in [
             (client_flag::REPLICA, 'S'),
+            (client_flag::MASTER, 'M'),
             (client_flag::PUBSUB, 'P'),
             (client_flag::MULTI, 'x'),
             (client_flag::BLOCKED, 'b'),

@@ -517,6 +517,7 @@ impl Engine {
     /// Records the load done at start-up (`rdb_last_load_keys_*`).
     pub fn record_load(&mut self, report: &LoadReport) {
         self.server.persistence.record_load(report);
+        replica::restore_history(&mut self.server, report);
     }
 
     /// The persistence state (INFO persistence figures).

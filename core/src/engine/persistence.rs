@@ -126,7 +126,11 @@ pub struct SaveFailed;
 fn with_request<R>(server: &mut Server, f: impl FnOnce(&mut Server, &SaveRequest<'_>) -> R) -> R {
     let used_mem = server.host.info().used_memory;
     let filename = alloc::string::String::from(server.config.text(Id::Dbfilename));
-    let replication = super::master::save_info(server);
+    let replication = if server.replica.is_replica() {
+        super::replica::save_info(server)
+    } else {
+        super::master::save_info(server)
+    };
     let request = SaveRequest {
         filename: &filename,
         aux: Aux {

@@ -97,6 +97,10 @@ pub struct ReplicaRole {
     down_since_ms: i64,
     /// The snapshot failed to load: the connection must be dropped.
     abort: bool,
+    /// Our end of the connection (`laddr=` of the master client).
+    laddr: String,
+    /// `CLIENT KILL` chose the master client: the host drops the link.
+    killed: bool,
 }
 
 impl ReplicaRole {
@@ -118,6 +122,21 @@ impl ReplicaRole {
     /// Whether a client's commands obey the master (the master client).
     fn obeys(state: &super::client::ClientState) -> bool {
         state.has(client_flag::MASTER)
+    }
+
+    /// The master client while it streams (Redis's `server.master`), as
+    /// `CLIENT LIST` shows it.
+    pub fn streaming_client(&self) -> Option<&Client> {
+        self.client.as_deref().filter(|_| self.streaming)
+    }
+
+    /// `CLIENT KILL` on the master client: the link is dropped (the host
+    /// sees [`Engine::replica_link_wanted`] false), the master cached for a
+    /// partial resync.
+    pub fn kill_link(&mut self) {
+        if self.streaming {
+            self.killed = true;
+        }
     }
 
     /// ROLE's state word for the link.
@@ -154,6 +173,73 @@ pub fn refusal(
         return Some(MASTERDOWN);
     }
     None
+}
+
+/// The replication fields a replica writes into a dump
+/// (`rdbPopulateSaveInfo` with a master or cached master): the master
+/// client's database, our id and offset (the master's numbers, as the
+/// stream is applied verbatim). `None` before any history.
+pub fn save_info(server: &Server) -> Option<(usize, String, i64)> {
+    let client = server.replica.client.as_ref()?;
+    let id = String::from(core::str::from_utf8(server.replication.ids.replid.as_bytes()).unwrap_or(""));
+    Some((client.state.db, id, server.replication.offset()))
+}
+
+/// At start-up, a replica whose dump carries `repl-id`, `repl-offset` and
+/// `repl-stream-db` takes them as a cached master (Redis's
+/// `loadDataFromDisk` + `replicationCacheMasterUsingMyself`), so its
+/// first `PSYNC` asks to continue from there.
+pub fn restore_history(server: &mut Server, report: &crate::rdb::load::LoadReport) {
+    if server.config.replica_of().is_none() {
+        return;
+    }
+    let number = |name: &[u8]| -> Option<i64> {
+        let text = core::str::from_utf8(report.aux(name)?).ok()?;
+        text.trim().parse::<i64>().ok()
+    };
+    let Some(replid) = report.aux(b"repl-id").and_then(ReplId::parse) else {
+        return;
+    };
+    let (Some(offset), Some(db)) = (number(b"repl-offset"), number(b"repl-stream-db")) else {
+        return;
+    };
+    if offset < 0 || db < 0 || db as usize >= server.config.int(Id::Databases).max(1) as usize {
+        return;
+    }
+    server.log(
+        2,
+        "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.",
+    );
+    server.replication.ids = ReplicationIds::new(replid);
+    server.replication.set_offset(offset);
+    let mut client = new_master_client(server);
+    client.state.db = db as usize;
+    let role = &mut server.replica;
+    role.client = Some(client);
+    role.has_history = true;
+    role.cached_offsets = Some((offset, offset));
+}
+
+/// A new master client (`replicationCreateMasterClient`), not streaming yet.
+fn new_master_client(server: &mut Server) -> Box<Client> {
+    let id = server.next_client_id;
+    server.next_client_id += 1;
+    let role = &server.replica;
+    let addr = role
+        .master
+        .as_ref()
+        .or(server.config.replica_of())
+        .map(|(h, p)| format!("{}:{}", h, p))
+        .unwrap_or_default();
+    let conn = ConnInfo {
+        addr,
+        laddr: role.laddr.clone(),
+        fd: -1,
+        ..ConnInfo::default()
+    };
+    let mut client = Client::new(id, conn, server.now_ms, true);
+    client.state.flags |= client_flag::MASTER | client_flag::DENY_BLOCKING;
+    Box::new(client)
 }
 
 /// The `INFO replication` lines from `role:` to just before
@@ -370,6 +456,7 @@ impl Engine {
         let role = &self.server.replica;
         role.generation == generation
             && role.master.is_some()
+            && !role.killed
             && role.link.as_ref().is_none_or(|l| l.state() != State::Closed)
     }
 
@@ -473,11 +560,18 @@ impl Engine {
         self.server.replica.link.as_mut().is_some_and(|l| l.poll_output(out))
     }
 
+    /// Our end of the connection to the master (`ip:port`), for the
+    /// master client's `laddr=`.
+    pub fn replica_local_addr(&mut self, laddr: String) {
+        self.server.replica.laddr = laddr;
+    }
+
     /// The connection to the master closed.
     pub fn replica_closed(&mut self, now_ms: i64) {
         self.set_clock(now_ms);
         let role = &mut self.server.replica;
         role.connecting = false;
+        role.killed = false;
         let Some(mut link) = role.link.take() else {
             return;
         };
@@ -631,22 +725,17 @@ impl Engine {
         role.streaming = true;
         role.cached_offsets = None;
         if role.client.is_none() {
-            let id = self.server.next_client_id;
-            self.server.next_client_id += 1;
-            let addr = self
-                .server
-                .replica
-                .master
-                .as_ref()
-                .map(|(h, p)| format!("{}:{}", h, p))
-                .unwrap_or_default();
-            let conn = ConnInfo {
-                addr,
-                ..ConnInfo::default()
-            };
-            let mut client = Client::new(id, conn, self.server.now_ms, true);
-            client.state.flags |= client_flag::MASTER | client_flag::DENY_BLOCKING;
-            self.server.replica.client = Some(Box::new(client));
+            let client = new_master_client(&mut self.server);
+            self.server.replica.client = Some(client);
+        }
+        let role = &mut self.server.replica;
+        if let Some(client) = role.client.as_mut() {
+            // A resurrected master client: this connection's ends.
+            client.state.conn.laddr.clone_from(&role.laddr);
+            if let Some((host, port)) = &role.master {
+                client.state.conn.addr = format!("{}:{}", host, port);
+            }
+            client.state.last_interaction_ms = self.server.now_ms;
         }
     }
 

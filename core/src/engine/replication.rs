@@ -36,6 +36,14 @@ impl Replication {
         self.backlog.as_ref().map_or(self.offset, Backlog::master_repl_offset)
     }
 
+    /// Sets `master_repl_offset` while there is no backlog (a replica
+    /// restoring its history from a dump).
+    pub fn set_offset(&mut self, offset: i64) {
+        if self.backlog.is_none() {
+            self.offset = offset;
+        }
+    }
+
     /// Writes the id, offset and backlog fields of `INFO replication`, from
     /// `master_replid` to `repl_backlog_histlen`.
     pub fn write_info(&self, out: &mut alloc::string::String, backlog_size: i64) {

@@ -1,0 +1,164 @@
+//! A vitrine replica of a real `redis-server` 7.0 master keeps its place:
+//! restarted from its own dump it continues partially (the dump carries
+//! `repl-id`, `repl-offset`, `repl-stream-db`), and its master client is
+//! visible to `CLIENT LIST` and killable with `CLIENT KILL TYPE master`,
+//! after which the link comes back with a partial resync.
+
+mod common;
+
+use common::dataset::{assert_same, Dataset};
+use common::{Conn, Kind, Server};
+use std::time::{Duration, Instant};
+
+fn info_field(conn: &mut Conn, section: &str, field: &str) -> String {
+    let reply = conn.cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .unwrap_or("")
+        .to_string()
+}
+
+fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Waits until the link is up and the replica applied all the master sent.
+fn wait_caught_up(master: &Server, replica: &Server) {
+    let mut m = master.connect();
+    let mut r = replica.connect();
+    wait_for("the replica to catch up", || {
+        let target = info_field(&mut m, "replication", "master_repl_offset");
+        info_field(&mut r, "replication", "master_link_status") == "up"
+            && info_field(&mut r, "replication", "slave_repl_offset") == target
+            && info_field(&mut r, "replication", "master_repl_offset") == target
+    });
+}
+
+fn compare(master: &Server, replica: &Server) {
+    let left = Dataset::read_port(master.port).normalized();
+    let right = Dataset::read_port(replica.port).normalized();
+    assert!(!left.is_empty());
+    assert_same(&left, "redis master", &right, "vitrine replica");
+}
+
+fn writes(conn: &mut Conn, round: usize) {
+    let r = round.to_string();
+    for command in [
+        vec!["SET", "s", &r],
+        vec!["RPUSH", "list", &r],
+        vec!["HSET", "hash", &r, &r],
+        vec!["SADD", "set", &r],
+        vec!["ZADD", "zset", &r, &r],
+        vec!["INCR", "counter"],
+        vec!["SET", "ttl", &r, "EX", "100000"],
+    ] {
+        let reply = conn.cmd(&command);
+        assert!(!reply.starts_with(b"-"), "{}", String::from_utf8_lossy(&reply));
+    }
+}
+
+fn redis_master() -> Server {
+    Server::start(
+        Kind::Redis,
+        &["--repl-diskless-sync", "no", "--repl-diskless-sync-delay", "0"],
+    )
+}
+
+#[test]
+fn a_restarted_replica_continues_from_its_dump() {
+    let master = redis_master();
+    let mut m = master.connect();
+    writes(&mut m, 0);
+    // The stream ends in db 9: after the restart the master sends no
+    // SELECT, so the replica must remember the stream's database.
+    assert_eq!(m.cmd(&["SELECT", "9"]), b"+OK\r\n");
+    writes(&mut m, 1);
+    let port = master.port.to_string();
+    let replica = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &port]);
+    wait_caught_up(&master, &replica);
+    writes(&mut m, 2);
+    wait_caught_up(&master, &replica);
+    compare(&master, &replica);
+
+    let mut r = replica.connect();
+    assert_eq!(r.cmd(&["SAVE"]), b"+OK\r\n");
+    let dir = common::scratch_dir("vitrine-restart");
+    std::fs::copy(replica.dir.join("dump.rdb"), dir.join("dump.rdb")).unwrap();
+    drop(r);
+    drop(replica);
+
+    // Written while the replica is away: only in the master's backlog.
+    writes(&mut m, 3);
+    assert_eq!(m.cmd(&["SELECT", "0"]), b"+OK\r\n");
+    writes(&mut m, 4);
+
+    let replica = Server::start_in(
+        Kind::Vitrine,
+        None,
+        dir,
+        &["--save", "", "--appendonly", "no", "--replicaof", "127.0.0.1", &port],
+    );
+    wait_caught_up(&master, &replica);
+    compare(&master, &replica);
+    assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
+    let log = replica.log();
+    for line in [
+        "Before turning into a replica, using my own master parameters to synthesize a cached master",
+        "Trying a partial resynchronization (request ",
+        "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
+    ] {
+        assert!(log.contains(line), "missing {line:?} in:\n{log}");
+    }
+    // And it keeps following.
+    writes(&mut m, 5);
+    wait_caught_up(&master, &replica);
+    compare(&master, &replica);
+}
+
+#[test]
+fn the_master_client_is_listed_and_killable() {
+    let master = redis_master();
+    let mut m = master.connect();
+    writes(&mut m, 0);
+    let port = master.port.to_string();
+    let replica = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &port]);
+    wait_caught_up(&master, &replica);
+    let mut r = replica.connect();
+
+    let list = String::from_utf8_lossy(&r.cmd(&["CLIENT", "LIST"])).into_owned();
+    let line = list
+        .lines()
+        .find(|l| l.contains(" flags=M "))
+        .unwrap_or_else(|| panic!("no master client in:\n{list}"));
+    assert!(line.contains(&format!(" addr=127.0.0.1:{port} ")), "{line}");
+    assert!(line.contains(" laddr=127.0.0.1:"), "{line}");
+    let typed = String::from_utf8_lossy(&r.cmd(&["CLIENT", "LIST", "TYPE", "master"])).into_owned();
+    assert_eq!(typed.lines().filter(|l| l.contains("id=")).count(), 1, "{typed}");
+    assert!(typed.contains(" flags=M "), "{typed}");
+    let normal = String::from_utf8_lossy(&r.cmd(&["CLIENT", "LIST", "TYPE", "normal"])).into_owned();
+    assert!(!normal.contains(" flags=M "), "{normal}");
+
+    for round in 1..4 {
+        assert_eq!(r.cmd(&["CLIENT", "KILL", "TYPE", "master"]), b":1\r\n");
+        writes(&mut m, round);
+        wait_caught_up(&master, &replica);
+        compare(&master, &replica);
+    }
+    assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "3");
+    let log = replica.log();
+    assert!(log.contains("Caching the disconnected master state."), "{log}");
+    assert!(
+        log.contains("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."),
+        "{log}"
+    );
+}
