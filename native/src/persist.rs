@@ -149,6 +149,50 @@ pub fn fork_save(keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<u32, 
     Ok(pid as u32)
 }
 
+/// Forks a child that writes the dump into a pipe rather than a file
+/// (`rdbSaveToSlavesSockets`, diskless replication); returns its pid and
+/// the pipe's read end, which the parent reads in its event loop. The
+/// same single-thread reasoning as [`fork_save`] applies.
+pub fn fork_stream(keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<(u32, std::os::fd::OwnedFd), String> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two descriptors into the array we own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(os_error(&std::io::Error::last_os_error()));
+    }
+    // SAFETY: both descriptors were just created and are owned only here.
+    let (read_end, write_end) = unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    };
+    // SAFETY: as in `fork_save`: one thread; the child only encodes into
+    // its end of the pipe and calls `_exit`.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        crate::log::set_role('C');
+        drop(read_end);
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match encode(keyspace, request, FileSink(File::from(write_end))) {
+                Ok(_) => 0,
+                Err(error) => {
+                    crate::warning!("Write error saving DB to the replicas' pipe: {}", os_error(&error));
+                    1
+                }
+            }
+        }))
+        .unwrap_or(1);
+        // SAFETY: as in `fork_save`.
+        unsafe { libc::_exit(code) }
+    }
+    drop(write_end);
+    if pid < 0 {
+        return Err(os_error(&std::io::Error::last_os_error()));
+    }
+    Ok((pid as u32, read_end))
+}
+
 /// Whether child `pid` ended, without waiting (`waitpid` `WNOHANG`). A
 /// child ended by a signal leaves its temporary file: it is removed.
 pub fn poll_child(pid: u32) -> Option<ChildExit> {

@@ -104,7 +104,10 @@ fn links_killed_repeatedly_while_streaming_resume_partially() {
     if !redis_available() {
         return;
     }
-    let master = Server::start(Kind::Vitrine, &["--repl-ping-replica-period", "1"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--repl-ping-replica-period", "1", "--repl-diskless-sync", "no"],
+    );
     let port = master.port.to_string();
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     wait_in_sync(&master, &replica, Duration::from_secs(10));
@@ -154,7 +157,10 @@ fn a_link_killed_during_the_full_sync_is_retried() {
         return;
     }
     // 150 keys at 8 ms each: a snapshot of over a second.
-    let master = Server::start(Kind::Vitrine, &["--rdb-key-save-delay", "8000"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--rdb-key-save-delay", "8000", "--repl-diskless-sync", "no"],
+    );
     let mut m = master.connect();
     for i in 0..150 {
         let i = i.to_string();
@@ -219,7 +225,15 @@ fn replicas_that_stop_reading_are_cut_off_and_the_others_keep_up() {
     if !redis_available() {
         return;
     }
-    let master = Server::start(Kind::Vitrine, &["--client-output-buffer-limit", "replica 1mb 256kb 1"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &[
+            "--client-output-buffer-limit",
+            "replica 1mb 256kb 1",
+            "--repl-diskless-sync",
+            "no",
+        ],
+    );
     let port = master.port.to_string();
     let keeping_up = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     let paused = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
@@ -283,7 +297,11 @@ fn the_seed_configs_as_a_master_and_its_replica() {
     // harness then overrides port, dir, logfile and daemonize.
     std::fs::create_dir_all("/usr/local/dev/redis/redis-4.0.9/data").expect("seed data dir");
     std::fs::create_dir_all("/usr/local/dev/redis/redis-4.0.9/log").expect("seed log dir");
-    let master = Server::start_with(Kind::Vitrine, Some(&fixture("master-6379.conf")), &[]);
+    let master = Server::start_with(
+        Kind::Vitrine,
+        Some(&fixture("master-6379.conf")),
+        &["--repl-diskless-sync", "no"],
+    );
     let port = master.port.to_string();
     let replica = Server::start_with(
         Kind::Vitrine,

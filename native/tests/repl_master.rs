@@ -129,7 +129,10 @@ fn redis_replica_follows_a_vitrine_master() {
         eprintln!("redis-server not installed: skipped");
         return;
     }
-    let master = Server::start(Kind::Vitrine, &["--repl-ping-replica-period", "1"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--repl-ping-replica-period", "1", "--repl-diskless-sync", "no"],
+    );
     let mut conn = master.connect();
     populate(&mut conn);
     let port = master.port.to_string();
@@ -204,7 +207,10 @@ fn two_replicas_and_a_replica_arriving_during_the_snapshot() {
     }
     // A slow snapshot (1 ms per key), so the second replica arrives while
     // the first one's BGSAVE runs, and writes land in the kept stream.
-    let master = Server::start(Kind::Vitrine, &["--rdb-key-save-delay", "1000"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--rdb-key-save-delay", "1000", "--repl-diskless-sync", "no"],
+    );
     let mut conn = master.connect();
     populate(&mut conn);
     let port = master.port.to_string();
@@ -239,11 +245,17 @@ fn a_vitrine_vitrine_redis_chain_carries_the_same_stream() {
         eprintln!("redis-server not installed: skipped");
         return;
     }
-    let master = Server::start(Kind::Vitrine, &["--repl-ping-replica-period", "1"]);
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--repl-ping-replica-period", "1", "--repl-diskless-sync", "no"],
+    );
     let mut conn = master.connect();
     populate(&mut conn);
     let master_port = master.port.to_string();
-    let middle = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &master_port]);
+    let middle = Server::start(
+        Kind::Vitrine,
+        &["--replicaof", "127.0.0.1", &master_port, "--repl-diskless-sync", "no"],
+    );
     wait_in_sync(&master, &middle);
     let middle_port = middle.port.to_string();
     let tail = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &middle_port]);

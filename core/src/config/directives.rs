@@ -156,7 +156,7 @@ directives! {
     LazyfreeLazyUserDel = "lazyfree-lazy-user-del" => BOOL, "no", NOT_ACTIVE;
     LazyfreeLazyUserFlush = "lazyfree-lazy-user-flush" => BOOL, "no", NOT_ACTIVE;
     ReplDisableTcpNodelay = "repl-disable-tcp-nodelay" => BOOL, "no", NOT_ACTIVE;
-    ReplDisklessSync = "repl-diskless-sync" => BOOL, "yes", NOT_ACTIVE;
+    ReplDisklessSync = "repl-diskless-sync" => BOOL, "yes", 0;
     AofRewriteIncrementalFsync = "aof-rewrite-incremental-fsync" => BOOL, "yes", NOT_ACTIVE;
     NoAppendfsyncOnRewrite = "no-appendfsync-on-rewrite" => BOOL, "no", NOT_ACTIVE;
     ClusterRequireFullCoverage = "cluster-require-full-coverage" => BOOL, "yes", NOT_ACTIVE;
@@ -261,7 +261,7 @@ directives! {
     LfuLogFactor = "lfu-log-factor" => int(0, INT_MAX), "10", 0;
     LfuDecayTime = "lfu-decay-time" => int(0, INT_MAX), "1", 0;
     ReplicaPriority = "replica-priority" | "slave-priority" => int(0, INT_MAX), "100", 0;
-    ReplDisklessSyncDelay = "repl-diskless-sync-delay" => int(0, INT_MAX), "5", NOT_ACTIVE;
+    ReplDisklessSyncDelay = "repl-diskless-sync-delay" => int(0, INT_MAX), "5", 0;
     MaxmemorySamples = "maxmemory-samples" => int(1, INT_MAX), "5", NOT_ACTIVE;
     MaxmemoryEvictionTenacity = "maxmemory-eviction-tenacity" => int(0, 100), "10", NOT_ACTIVE;
     Timeout = "timeout" => int(0, INT_MAX), "0", NONE;
@@ -282,7 +282,7 @@ directives! {
     MinReplicasMaxLag = "min-replicas-max-lag" | "min-slaves-max-lag" => int(0, INT_MAX), "10", NOT_ACTIVE;
     WatchdogPeriod = "watchdog-period" => int(0, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
     ShutdownTimeout = "shutdown-timeout" => int(0, INT_MAX), "10", NOT_ACTIVE;
-    ReplDisklessSyncMaxReplicas = "repl-diskless-sync-max-replicas" => int(0, INT_MAX), "0", NOT_ACTIVE;
+    ReplDisklessSyncMaxReplicas = "repl-diskless-sync-max-replicas" => int(0, INT_MAX), "0", 0;
     TlsPort = "tls-port" => int(0, 65535), "0", NOT_ACTIVE;
     TlsSessionCacheSize = "tls-session-cache-size" => int(0, INT_MAX), "20480", NOT_ACTIVE;
     TlsSessionCacheTimeout = "tls-session-cache-timeout" => int(0, INT_MAX), "300", NOT_ACTIVE;

@@ -32,6 +32,18 @@
 //! the same save shares it (copying the kept stream); one arriving during
 //! a save it cannot share waits for the next, which the cron starts.
 //!
+//! Diskless, as `repl-diskless-sync yes` (the default) when every waiting
+//! replica sent `capa eof`: once the longest waiting one waited
+//! `repl-diskless-sync-delay` seconds (or `repl-diskless-sync-max-replicas`
+//! wait), the host forks a child streaming the snapshot through a pipe
+//! ([`super::Host::start_socket_save`]); each replica gets
+//! `$EOF:<40 hex chars>\r\n`, the bytes as they arrive
+//! ([`super::Engine::socket_save_data`]), then the same 40 characters. It is online then,
+//! but the stream kept since the snapshot follows only its first
+//! `REPLCONF ACK`, so nothing is glued to the end mark. No keep-alive
+//! newline interleaves with a streamed snapshot, and no replica arriving
+//! meanwhile shares it.
+//!
 //! Never here: sockets and files (the host reads the dump,
 //! [`super::Host::read_rdb_file`]), and the replica's side of the link
 //! ([`crate::repl::ReplicaLink`]).
@@ -100,6 +112,11 @@ pub struct Replica {
     /// Where its snapshot ends in its output ([`Reply::consumed_total`]
     /// scale): the snapshot does not count toward the output limit.
     snapshot_end: u64,
+    /// Its snapshot streams from a child through its socket (diskless).
+    socket: bool,
+    /// Online after a streamed snapshot, the stream held in `kept` until
+    /// its first `REPLCONF ACK` (`repl_start_cmd_stream_on_ack`).
+    stream_on_ack: bool,
 }
 
 impl Replica {
@@ -149,7 +166,13 @@ pub struct MasterState {
     waiters: Vec<Waiter>,
     /// Encoding buffer, reused.
     scratch: Vec<u8>,
+    /// The 40 characters that end the snapshot a child streams
+    /// (`$EOF:<mark>` before it, the mark after it).
+    eof_mark: Vec<u8>,
 }
+
+/// The length of a streamed snapshot's end mark (`RDB_EOF_MARK_SIZE`).
+const EOF_MARK_LEN: usize = 40;
 
 impl MasterState {
     /// Replicas past the handshake (`connected_slaves`).
@@ -185,6 +208,10 @@ pub fn feed_stream(server: &mut Server, bytes: &[u8]) {
         let replica = &mut server.master.replicas[index];
         let id = replica.id;
         let pending = match replica.state {
+            ReplicaState::Online if replica.stream_on_ack => {
+                replica.kept.extend_from_slice(bytes);
+                replica.kept.len() as u64
+            }
             ReplicaState::Online => {
                 let Some(client) = server.clients.by_id_mut(id) else {
                     continue;
@@ -316,6 +343,8 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
         initial_offset: 0,
         kept: Vec::new(),
         snapshot_end: 0,
+        socket: false,
+        stream_on_ack: false,
     });
     let last = server.master.replicas.len() - 1;
     &mut server.master.replicas[last]
@@ -368,6 +397,14 @@ pub fn replconf(server: &mut Server, state: &mut ClientState, reply: &mut Reply,
                 replica.ack_offset = offset;
             }
             replica.ack_time_ms = now;
+            if replica.stream_on_ack && replica.state == ReplicaState::Online {
+                // `replicaStartCommandStream`: the stream kept since the
+                // snapshot follows the end mark only now.
+                replica.stream_on_ack = false;
+                let kept = core::mem::take(&mut replica.kept);
+                replica.snapshot_end = reply.consumed_total() + reply.len() as u64;
+                reply.raw(&kept);
+            }
             serve_waiters(server, now);
             return;
         } else if is("getack") {
@@ -476,6 +513,7 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
     }
     if server.persistence.bgsave_in_progress() {
         let sharable = server.master.bgsave_for_replication
+            && !server.persistence.socket_target
             && server
                 .master
                 .replicas
@@ -499,6 +537,12 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
                 "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC",
             );
         }
+        return;
+    }
+    let capa_eof = entry_for(server, state).capa_eof;
+    if server.config.bool(Id::ReplDisklessSync) && capa_eof && server.config.int(Id::ReplDisklessSyncDelay) > 0 {
+        // The cron forks once more replicas had their chance to arrive.
+        server.log(2, "Delay next BGSAVE for diskless SYNC");
         return;
     }
     start_bgsave_for_replication(keyspace, server, Some((id, reply)));
@@ -548,9 +592,10 @@ fn close_client(server: &mut Server, id: u64) {
 /// Starts a `BGSAVE` for the replicas waiting for one
 /// (`startBgsaveForReplication`). `current` is the client running a
 /// command, with its output.
+/// Streams to the replicas' sockets (diskless) when `repl-diskless-sync`
+/// is on and every waiting replica understands `$EOF:`, else writes the
+/// dump to disk first.
 fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, current: Option<(u64, &mut Reply)>) {
-    server.log(2, "Starting BGSAVE for SYNC with target: disk");
-    let started = persistence::background_save(keyspace, server).is_ok();
     let waiting: Vec<u64> = server
         .master
         .replicas
@@ -558,6 +603,20 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
         .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
         .map(|r| r.id)
         .collect();
+    let all_eof = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
+        .all(|r| r.capa_eof);
+    let socket_target = server.config.bool(Id::ReplDisklessSync) && all_eof;
+    let target = if socket_target { "replicas sockets" } else { "disk" };
+    server.log(2, &format!("Starting BGSAVE for SYNC with target: {}", target));
+    let started = if socket_target {
+        persistence::socket_save(keyspace, server).is_ok()
+    } else {
+        persistence::background_save(keyspace, server).is_ok()
+    };
     let (current_id, mut current_reply) = match current {
         Some((id, reply)) => (Some(id), Some(reply)),
         None => (None, None),
@@ -579,13 +638,79 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     }
     server.master.bgsave_for_replication = true;
     let offset = server.replication.offset();
+    let mut preamble = Vec::new();
+    if socket_target {
+        // Random hex, as Redis's `getRandomHexChars`.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut mark = [0u8; EOF_MARK_LEN];
+        server.rng.fill(&mut mark);
+        for byte in &mut mark {
+            *byte = HEX[usize::from(*byte & 15)];
+        }
+        server.master.eof_mark = mark.to_vec();
+        preamble.extend_from_slice(b"$EOF:");
+        preamble.extend_from_slice(&mark);
+        preamble.extend_from_slice(b"\r\n");
+    }
     for id in waiting {
-        let reply = if current_id == Some(id) {
+        let mut reply = if current_id == Some(id) {
             current_reply.as_deref_mut()
         } else {
             None
         };
-        setup_full_resync(server, id, offset, reply);
+        setup_full_resync(server, id, offset, reply.as_deref_mut());
+        if socket_target {
+            if let Some(replica) = server.master.find(id) {
+                replica.socket = true;
+            }
+            send_to(server, id, reply, &preamble);
+        }
+    }
+}
+
+/// Snapshot bytes a diskless child streamed: appended to the output of
+/// every replica it serves.
+pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
+    for index in 0..server.master.replicas.len() {
+        let replica = &server.master.replicas[index];
+        if replica.state != ReplicaState::WaitBgsaveEnd || !replica.socket {
+            continue;
+        }
+        let id = replica.id;
+        if let Some(client) = server.clients.by_id_mut(id) {
+            client.reply.raw(bytes);
+        }
+        server.wake(id);
+    }
+}
+
+/// The streamed snapshot is whole: each replica it served gets the end
+/// mark and is online, its stream held until its first ACK.
+fn socket_transfer_done(server: &mut Server, waiting: Vec<u64>) {
+    let now = server.now_ms;
+    let mark = server.master.eof_mark.clone();
+    for id in waiting {
+        let Some(replica) = server.master.find(id) else {
+            continue;
+        };
+        replica.state = ReplicaState::Online;
+        replica.socket = false;
+        replica.stream_on_ack = true;
+        replica.ack_time_ms = now;
+        let name = replica.name();
+        if let Some(client) = server.clients.by_id_mut(id) {
+            client.reply.raw(&mark);
+            replica.snapshot_end = client.reply.consumed_total() + client.reply.len() as u64;
+        }
+        server.wake(id);
+        server.log(
+            2,
+            &format!(
+                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+                name
+            ),
+        );
+        server.log(2, &format!("Synchronization with replica {} succeeded", name));
     }
 }
 
@@ -602,6 +727,15 @@ pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
         .map(|r| r.id)
         .collect();
     if waiting.is_empty() {
+        return;
+    }
+    let socket = server
+        .master
+        .replicas
+        .iter()
+        .any(|r| waiting.contains(&r.id) && r.socket);
+    if socket && ok {
+        socket_transfer_done(server, waiting);
         return;
     }
     let file = if ok {
@@ -666,12 +800,7 @@ pub(crate) fn forget(server: &mut Server, id: u64) {
 /// (`repl-ping-replica-period`), keeps those waiting for their snapshot
 /// alive with a newline, and drops replicas silent for `repl-timeout`.
 pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
-    let waiting = server
-        .master
-        .replicas
-        .iter()
-        .any(|r| r.state == ReplicaState::WaitBgsaveStart);
-    if waiting && !server.persistence.bgsave_in_progress() {
+    if should_start_fork(server, now_ms) {
         start_bgsave_for_replication(keyspace, server, None);
     }
     if now_ms - server.master.last_cron_ms < 1000 {
@@ -692,6 +821,8 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     let mut newline = Vec::new();
     for replica in &server.master.replicas {
         match replica.state {
+            // Nothing may interleave with a snapshot streaming from a child.
+            ReplicaState::WaitBgsaveEnd if replica.socket => {}
             ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => newline.push(replica.id),
             ReplicaState::Online if !replica.pre_psync && now_ms - replica.ack_time_ms > timeout_ms => {
                 timed_out.push((replica.id, replica.name()))
@@ -708,6 +839,7 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
         let replica = &server.master.replicas[index];
         let id = replica.id;
         let pending = match replica.state {
+            ReplicaState::Online if replica.stream_on_ack => replica.kept.len() as u64,
             ReplicaState::Online => match server.clients.by_id_mut(id) {
                 Some(client) => stream_pending(replica, &client.reply),
                 None => continue,
@@ -727,6 +859,32 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
         }
         server.wake(id);
     }
+}
+
+/// Whether replicas wait for a snapshot that can start now
+/// (`shouldStartChildForReplication`): with `repl-diskless-sync`, once the
+/// longest waiting one waited `repl-diskless-sync-delay` seconds or
+/// `repl-diskless-sync-max-replicas` wait.
+fn should_start_fork(server: &Server, now_ms: i64) -> bool {
+    if server.persistence.bgsave_in_progress() {
+        return false;
+    }
+    let mut waiting = 0;
+    let mut max_idle_ms = 0;
+    for replica in &server.master.replicas {
+        if replica.state == ReplicaState::WaitBgsaveStart {
+            waiting += 1;
+            max_idle_ms = max_idle_ms.max(now_ms - replica.ack_time_ms);
+        }
+    }
+    if waiting == 0 {
+        return false;
+    }
+    if !server.config.bool(Id::ReplDisklessSync) {
+        return true;
+    }
+    let max_replicas = server.config.int(Id::ReplDisklessSyncMaxReplicas);
+    (max_replicas > 0 && waiting >= max_replicas) || max_idle_ms / 1000 >= server.config.int(Id::ReplDisklessSyncDelay)
 }
 
 /// `connected_slaves` and the `slaveN:` lines of `INFO replication`.

@@ -100,6 +100,19 @@ pub trait Host {
         Err(String::from("this host cannot save in the background"))
     }
 
+    /// Starts a child that writes `keyspace` as an RDB (no file) and hands
+    /// its bytes back with [`Engine::socket_save_data`], from a snapshot
+    /// taken now (diskless replication). Its end is reported as a
+    /// background save's, after its last byte. Returns its process id.
+    fn start_socket_save(
+        &mut self,
+        keyspace: &Keyspace,
+        request: &persistence::SaveRequest<'_>,
+    ) -> Result<u32, String> {
+        let _ = (keyspace, request);
+        Err(String::from("this host cannot stream a snapshot"))
+    }
+
     /// Whether the background save ended, and how. Called from cron while
     /// one runs.
     fn poll_background_save(&mut self) -> Option<persistence::ChildExit> {
@@ -512,6 +525,13 @@ impl Engine {
     pub fn background_save_done(&mut self, exit: persistence::ChildExit, now_ms: i64) {
         self.set_clock(now_ms);
         persistence::background_save_done(&mut self.server, exit);
+    }
+
+    /// Bytes of the snapshot a [`Host::start_socket_save`] child streams:
+    /// they go to the replicas it serves.
+    pub fn socket_save_data(&mut self, bytes: &[u8], now_ms: i64) {
+        self.set_clock(now_ms);
+        master::socket_save_data(&mut self.server, bytes);
     }
 
     /// Records the load done at start-up (`rdb_last_load_keys_*`).

@@ -85,6 +85,9 @@ pub struct Persistence {
     pub last_load_keys_loaded: u64,
     /// `rdb_last_load_keys_expired`.
     pub last_load_keys_expired: u64,
+    /// The running child streams to replicas rather than writing the dump
+    /// (Redis's `RDB_CHILD_TYPE_SOCKET`).
+    pub socket_target: bool,
 }
 
 impl Default for Persistence {
@@ -101,6 +104,7 @@ impl Default for Persistence {
             bgsave_scheduled: false,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            socket_target: false,
         }
     }
 }
@@ -198,12 +202,50 @@ pub fn background_save(keyspace: &Keyspace, server: &mut Server) -> Result<(), S
     }
 }
 
-/// The save child ended (`backgroundSaveDoneHandlerDisk`).
+/// Starts a child streaming the dump to replicas through the host
+/// (`rdbSaveToSlavesSockets`): its bytes arrive with
+/// [`super::Engine::socket_save_data`], its end as a background save's.
+pub fn socket_save(keyspace: &Keyspace, server: &mut Server) -> Result<(), SaveFailed> {
+    if server.persistence.bgsave_in_progress() {
+        return Err(SaveFailed);
+    }
+    let result = with_request(server, |server, request| {
+        server.host.start_socket_save(keyspace, request)
+    });
+    match result {
+        Ok(pid) => {
+            server.persistence.forks += 1;
+            server.log(2, &format!("Background RDB transfer started by pid {}", pid));
+            server.persistence.bgsave_started = Some(server.now_ms / 1000);
+            server.persistence.child_pid = Some(pid);
+            server.persistence.socket_target = true;
+            Ok(())
+        }
+        Err(reason) => {
+            server.log(3, &format!("Can't save in background: fork: {}", reason));
+            Err(SaveFailed)
+        }
+    }
+}
+
+/// The save child ended (`backgroundSaveDoneHandlerDisk`, or
+/// `backgroundSaveDoneHandlerSocket` for a transfer to replicas).
 pub fn background_save_done(server: &mut Server, exit: ChildExit) {
     let Some(started) = server.persistence.bgsave_started.take() else {
         return;
     };
     server.persistence.child_pid = None;
+    if core::mem::take(&mut server.persistence.socket_target) {
+        match exit {
+            ChildExit::Exited(0) => server.log(2, "Background RDB transfer terminated with success"),
+            ChildExit::Exited(_) => server.log(3, "Background transfer error"),
+            ChildExit::Signaled(signal) => {
+                server.log(3, &format!("Background transfer terminated by signal {}", signal))
+            }
+        }
+        super::master::background_save_done(server, exit == ChildExit::Exited(0));
+        return;
+    }
     let now_s = server.now_ms / 1000;
     match exit {
         ChildExit::Exited(0) => {

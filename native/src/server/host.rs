@@ -41,11 +41,22 @@ pub struct NativeHost {
     pub listeners: Rc<RefCell<Listeners>>,
     /// The background save child, while it runs.
     save_child: Option<u32>,
+    /// The running server, once started (the task reading a diskless
+    /// transfer's pipe hands its bytes to the engine).
+    shared: Rc<RefCell<Option<Rc<super::Shared>>>>,
+    /// Cleared while a diskless transfer's pipe still has bytes to read:
+    /// its child is reported ended only after its last byte.
+    pipe_drained: Rc<Cell<bool>>,
 }
 
 impl NativeHost {
     /// A host for a server started now.
-    pub fn new(config_file: String, net: Rc<NetCounters>, listeners: Rc<RefCell<Listeners>>) -> Self {
+    pub fn new(
+        config_file: String,
+        net: Rc<NetCounters>,
+        listeners: Rc<RefCell<Listeners>>,
+        shared: Rc<RefCell<Option<Rc<super::Shared>>>>,
+    ) -> Self {
         let startup_memory = allocated_bytes();
         NativeHost {
             started: Instant::now(),
@@ -59,8 +70,47 @@ impl NativeHost {
             net,
             listeners,
             save_child: None,
+            shared,
+            pipe_drained: Rc::new(Cell::new(true)),
         }
     }
+}
+
+/// Reads a diskless transfer's pipe as the child fills it, handing each
+/// chunk to the engine, until the child closes it.
+async fn read_pipe(pipe: std::os::fd::OwnedFd, shared: Rc<super::Shared>, drained: Rc<Cell<bool>>) {
+    use std::io::Read;
+    let file = std::fs::File::from(pipe);
+    // SAFETY: fcntl on a descriptor we own; no memory is passed.
+    unsafe {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    // SAFETY: the `File` owns its descriptor and is moved into the
+    // `AsyncFd`, which alone closes it, when dropped.
+    if let Ok(pipe) = unsafe { tokio::io::unix::AsyncFd::register(file) } {
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let Ok(mut guard) = pipe.readable().await else {
+                break;
+            };
+            match guard.try_io(|inner| inner.get_ref().read(&mut chunk)) {
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => {
+                    shared
+                        .engine
+                        .borrow_mut()
+                        .socket_save_data(&chunk[..n], super::now_ms());
+                    shared.after_engine_call();
+                }
+                Ok(Err(error)) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(Err(_)) => break,
+                Err(_would_block) => {}
+            }
+        }
+    }
+    drained.set(true);
 }
 
 /// Bytes allocated through jemalloc (Redis's `used_memory`).
@@ -208,7 +258,19 @@ impl Host for NativeHost {
         Ok(pid)
     }
 
+    fn start_socket_save(&mut self, keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<u32, String> {
+        let shared = self.shared.borrow().clone().ok_or("the server is not running")?;
+        let (pid, pipe) = crate::persist::fork_stream(keyspace, request)?;
+        self.save_child = Some(pid);
+        self.pipe_drained.set(false);
+        tokio::task::spawn_local(read_pipe(pipe, shared, self.pipe_drained.clone()));
+        Ok(pid)
+    }
+
     fn poll_background_save(&mut self) -> Option<ChildExit> {
+        if !self.pipe_drained.get() {
+            return None;
+        }
         let exit = crate::persist::poll_child(self.save_child?)?;
         self.save_child = None;
         Some(exit)

@@ -142,7 +142,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let host = NativeHost::new(config_file, net.clone(), listeners.clone());
+    let host = NativeHost::new(config_file, net.clone(), listeners.clone(), shared_slot.clone());
     let mut seed = [0u8; 32];
     if getrandom::fill(&mut seed).is_err() {
         crate::warning!("The OS random source failed: seeding from the clock");

@@ -1,0 +1,248 @@
+//! Diskless full resync on a vitrine master (`repl-diskless-sync yes`): a
+//! child streams the snapshot through a pipe, the master sends it as
+//! `$EOF:<mark>` + RDB + mark to the replicas waiting, and the stream that
+//! accumulated meanwhile follows at the replica's first `REPLCONF ACK`. A
+//! real redis-server replica syncs and follows writes; a replica without
+//! `capa eof` still gets the disk-backed `$<len>` transfer.
+
+mod common;
+
+use common::dataset::{assert_same, Dataset};
+use common::{encode, redis_available, Conn, Kind, Server};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn info_field(conn: &mut Conn, section: &str, field: &str) -> Option<String> {
+    let reply = conn.cmd(&["INFO", section]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
+}
+
+fn wait_in_sync(master: &Server, replica: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut m = master.connect();
+    let mut r = replica.connect();
+    loop {
+        let up = info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up");
+        let master_offset = info_field(&mut m, "replication", "master_repl_offset");
+        let replica_offset = info_field(&mut r, "replication", "slave_repl_offset");
+        if up && master_offset.is_some() && master_offset == replica_offset {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replica not in sync (up {up}, master {master_offset:?}, replica {replica_offset:?});\nmaster log:\n{}\nreplica log:\n{}",
+            master.log(),
+            replica.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn run(conn: &mut Conn, commands: &[&[&str]]) {
+    for command in commands {
+        let reply = conn.cmd(command);
+        assert!(
+            !reply.starts_with(b"-"),
+            "{command:?}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+}
+
+fn populate(conn: &mut Conn) {
+    run(
+        conn,
+        &[
+            &["SET", "s", "hello"],
+            &["SET", "ttl", "v", "PX", "500000"],
+            &["RPUSH", "list", "a", "b", "c"],
+            &["HSET", "hash", "f1", "v1"],
+            &["SADD", "ints", "1", "2", "3"],
+            &["ZADD", "zset", "1", "a", "2.5", "b"],
+            &["SELECT", "3"],
+            &["SET", "db3", "three"],
+            &["SELECT", "0"],
+        ],
+    );
+    for i in 0..300 {
+        let i = i.to_string();
+        run(
+            conn,
+            &[
+                &["HSET", "bighash", &format!("field{i}"), &i],
+                &["SADD", "bigset", &format!("m{i}")],
+                &["RPUSH", "biglist", &i],
+            ],
+        );
+    }
+}
+
+fn live_writes(conn: &mut Conn, round: usize) {
+    let r = round.to_string();
+    run(
+        conn,
+        &[
+            &["SET", "live", &r],
+            &["EXPIRE", "live", "1000"],
+            &["SADD", "pop", "a", "b", "c", "d"],
+            &["SPOP", "pop"],
+            &["MULTI"],
+            &["INCR", "counter"],
+            &["LPUSH", "list", &r],
+        ],
+    );
+    assert!(conn.cmd(&["EXEC"]).starts_with(b"*2"));
+    run(
+        conn,
+        &[&["SELECT", "5"], &["HSET", "h5", "round", &r], &["SELECT", "0"]],
+    );
+}
+
+#[test]
+fn redis_replica_syncs_diskless_from_a_vitrine_master() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    // A slow child (1 ms per key) so writes land in the held stream.
+    let master = Server::start(
+        Kind::Vitrine,
+        &[
+            "--repl-diskless-sync",
+            "yes",
+            "--repl-diskless-sync-delay",
+            "0",
+            "--rdb-key-save-delay",
+            "1000",
+        ],
+    );
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let port = master.port.to_string();
+    let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    live_writes(&mut conn, 1);
+    wait_in_sync(&master, &replica);
+    assert_same(
+        &Dataset::read_port(master.port),
+        "vitrine master",
+        &Dataset::read_port(replica.port),
+        "redis replica",
+    );
+    let log = master.log();
+    for line in [
+        "Starting BGSAVE for SYNC with target: replicas sockets",
+        "Background RDB transfer started by pid",
+        "Background RDB transfer terminated with success",
+        "succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+        "Synchronization with replica 127.0.0.1:",
+    ] {
+        assert!(log.contains(line), "master log lacks {line:?}:\n{log}");
+    }
+    assert!(!log.contains("target: disk"), "{log}");
+    assert!(
+        replica
+            .log()
+            .contains("receiving streamed RDB from master with EOF to disk")
+            || replica
+                .log()
+                .contains("receiving streamed RDB from master with EOF to parser"),
+        "{}",
+        replica.log()
+    );
+    live_writes(&mut conn, 2);
+    assert_eq!(conn.cmd(&["WAIT", "1", "5000"]), b":1\r\n");
+    wait_in_sync(&master, &replica);
+    assert_same(
+        &Dataset::read_port(master.port),
+        "vitrine master",
+        &Dataset::read_port(replica.port),
+        "redis replica",
+    );
+    let slave0 = info_field(&mut conn, "replication", "slave0").expect("slave0 line");
+    assert!(slave0.contains("state=online"), "{slave0}");
+}
+
+/// Reads from `stream` until `buffer` holds `want` bytes or 10 s pass.
+fn read_until(stream: &mut TcpStream, buffer: &mut Vec<u8>, done: impl Fn(&[u8]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    stream.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut chunk = [0u8; 65536];
+    while !done(buffer) {
+        assert!(Instant::now() < deadline, "got {:?}", String::from_utf8_lossy(buffer));
+        match stream.read(&mut chunk) {
+            Ok(0) => panic!("closed; got {:?}", String::from_utf8_lossy(buffer)),
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            Err(_) => {}
+        }
+    }
+}
+
+fn handshake(port: u16, capa: &[&str]) -> (TcpStream, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut replconf: Vec<&[u8]> = vec![b"REPLCONF"];
+    for c in capa {
+        replconf.push(b"capa");
+        replconf.push(c.as_bytes());
+    }
+    stream.write_all(&encode(&replconf)).unwrap();
+    let mut buffer = Vec::new();
+    read_until(&mut stream, &mut buffer, |b| b.ends_with(b"+OK\r\n"));
+    buffer.clear();
+    stream.write_all(&encode(&[b"PSYNC", b"?", b"-1"])).unwrap();
+    read_until(&mut stream, &mut buffer, |b| {
+        b.starts_with(b"+FULLRESYNC") && b.windows(2).filter(|w| w == b"\r\n").count() >= 2
+    });
+    (stream, buffer)
+}
+
+/// The line after `+FULLRESYNC`, past keep-alive newlines.
+fn second_line(text: &str) -> String {
+    let rest = &text[text.find("\r\n").unwrap() + 2..];
+    let rest = rest.trim_start_matches('\n');
+    rest[..rest.find("\r\n").unwrap()].to_string()
+}
+
+#[test]
+fn eof_framing_for_capa_eof_and_a_length_for_the_others() {
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0"],
+    );
+    let mut conn = master.connect();
+    assert_eq!(conn.cmd(&["SET", "k", "v"]), b"+OK\r\n");
+
+    let (mut stream, mut buffer) = handshake(master.port, &["eof", "psync2"]);
+    let text = String::from_utf8_lossy(&buffer).into_owned();
+    let preamble = second_line(&text);
+    assert!(preamble.starts_with("$EOF:"), "{text:?}");
+    let mark = preamble.as_bytes()["$EOF:".len()..].to_vec();
+    assert_eq!(mark.len(), 40);
+    assert!(mark.iter().all(u8::is_ascii_hexdigit));
+    read_until(&mut stream, &mut buffer, |b| b.ends_with(&mark) && b.len() > 120);
+    assert!(buffer.windows(5).any(|w| w == b"REDIS"));
+    // Writes after the snapshot wait for the first ACK.
+    assert_eq!(conn.cmd(&["SET", "after", "1"]), b"+OK\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let before_ack = buffer.len();
+    stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut chunk = [0u8; 1024];
+    if let Ok(n) = stream.read(&mut chunk) {
+        assert_eq!(n, 0, "stream before ACK: {:?}", String::from_utf8_lossy(&chunk[..n]));
+    }
+    assert_eq!(buffer.len(), before_ack);
+    stream.write_all(&encode(&[b"REPLCONF", b"ACK", b"0"])).unwrap();
+    let mut stream_bytes = Vec::new();
+    read_until(&mut stream, &mut stream_bytes, |b| b.windows(5).any(|w| w == b"after"));
+
+    // Without capa eof: the disk-backed `$<len>` transfer.
+    let (_plain, buffer) = handshake(master.port, &["psync2"]);
+    let text = String::from_utf8_lossy(&buffer).into_owned();
+    let second = second_line(&text);
+    assert!(second.starts_with('$') && !second.starts_with("$EOF:"), "{text:?}");
+    let log = master.log();
+    assert!(log.contains("target: disk"), "{log}");
+    assert!(log.contains("target: replicas sockets"), "{log}");
+}
