@@ -246,3 +246,47 @@ fn eof_framing_for_capa_eof_and_a_length_for_the_others() {
     assert!(log.contains("target: disk"), "{log}");
     assert!(log.contains("target: replicas sockets"), "{log}");
 }
+
+#[test]
+fn max_replicas_starts_one_transfer_for_both_without_waiting_the_delay() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    // A delay no test waits for: only the second replica's arrival starts
+    // the transfer, one child serving both.
+    let master = Server::start(
+        Kind::Vitrine,
+        &[
+            "--repl-diskless-sync-delay",
+            "60",
+            "--repl-diskless-sync-max-replicas",
+            "2",
+        ],
+    );
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let port = master.port.to_string();
+    let first = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        info_field(&mut conn, "persistence", "rdb_bgsave_in_progress").as_deref(),
+        Some("0")
+    );
+    let second = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    live_writes(&mut conn, 1);
+    wait_in_sync(&master, &first);
+    wait_in_sync(&master, &second);
+    let on_master = Dataset::read_port(master.port);
+    assert_same(&on_master, "vitrine master", &Dataset::read_port(first.port), "first");
+    assert_same(&on_master, "vitrine master", &Dataset::read_port(second.port), "second");
+    let log = master.log();
+    assert!(log.contains("Delay next BGSAVE for diskless SYNC"), "{log}");
+    assert_eq!(
+        log.matches("Background RDB transfer started by pid").count(),
+        1,
+        "{log}"
+    );
+    assert_eq!(log.matches("succeeded (socket)").count(), 2, "{log}");
+    assert_eq!(info_field(&mut conn, "stats", "total_forks").as_deref(), Some("1"));
+}
