@@ -290,3 +290,41 @@ fn max_replicas_starts_one_transfer_for_both_without_waiting_the_delay() {
     assert_eq!(log.matches("succeeded (socket)").count(), 2, "{log}");
     assert_eq!(info_field(&mut conn, "stats", "total_forks").as_deref(), Some("1"));
 }
+
+#[test]
+fn the_child_is_ended_when_its_last_replica_leaves() {
+    // 2 ms per key, uncompressed: the child streams its first chunks
+    // after the replica left and is still far from done.
+    let master = Server::start(
+        Kind::Vitrine,
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--rdb-key-save-delay",
+            "2000",
+            "--rdbcompression",
+            "no",
+        ],
+    );
+    let mut conn = master.connect();
+    for i in 0..2000 {
+        let value = format!("{i:0>100}");
+        assert_eq!(conn.cmd(&["SET", &format!("key{i}"), &value]), b"+OK\r\n");
+    }
+    let (stream, buffer) = handshake(master.port, &["eof", "psync2"]);
+    assert!(second_line(&String::from_utf8_lossy(&buffer)).starts_with("$EOF:"));
+    drop(stream);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = master.log();
+        if log.contains("Diskless rdb transfer, last replica dropped, killing fork child.")
+            && log.contains("Background transfer terminated by signal 10")
+            && info_field(&mut conn, "persistence", "rdb_bgsave_in_progress").as_deref() == Some("0")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(conn.cmd(&["PING"]), b"+PONG\r\n");
+}

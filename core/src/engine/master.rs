@@ -169,6 +169,9 @@ pub struct MasterState {
     /// The 40 characters that end the snapshot a child streams
     /// (`$EOF:<mark>` before it, the mark after it).
     eof_mark: Vec<u8>,
+    /// Every replica of the running streamed snapshot left: its child was
+    /// ended.
+    transfer_abandoned: bool,
 }
 
 /// The length of a streamed snapshot's end mark (`RDB_EOF_MARK_SIZE`).
@@ -648,6 +651,7 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
             *byte = HEX[usize::from(*byte & 15)];
         }
         server.master.eof_mark = mark.to_vec();
+        server.master.transfer_abandoned = false;
         preamble.extend_from_slice(b"$EOF:");
         preamble.extend_from_slice(&mark);
         preamble.extend_from_slice(b"\r\n");
@@ -670,7 +674,9 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
 
 /// Snapshot bytes a diskless child streamed: appended to the output of
 /// every replica it serves.
+/// With none left, the child is ended (`rdbPipeReadHandler`).
 pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
+    let mut alive = 0;
     for index in 0..server.master.replicas.len() {
         let replica = &server.master.replicas[index];
         if replica.state != ReplicaState::WaitBgsaveEnd || !replica.socket {
@@ -679,8 +685,14 @@ pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
         let id = replica.id;
         if let Some(client) = server.clients.by_id_mut(id) {
             client.reply.raw(bytes);
+            alive += 1;
         }
         server.wake(id);
+    }
+    if alive == 0 && !server.master.transfer_abandoned && server.persistence.socket_target {
+        server.master.transfer_abandoned = true;
+        server.log(3, "Diskless rdb transfer, last replica dropped, killing fork child.");
+        persistence::kill_background_save(server);
     }
 }
 
