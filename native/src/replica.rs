@@ -5,10 +5,15 @@
 //! everything else (handshake, loading, applying the stream).
 
 use crate::server::{now_ms, Shared};
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use vitrine_core::config::Id;
+use vitrine_core::engine::replica::Spool;
 
 /// Bytes read per read call (Redis's `PROTO_IOBUF_LEN`).
 const READ_CHUNK: usize = 16 * 1024;
@@ -71,9 +76,101 @@ pub async fn run(shared: Rc<Shared>) {
 
 /// Moves bytes until the link fails, the peer closes, or the engine
 /// follows another master.
-async fn serve(shared: &Shared, mut stream: TcpStream, generation: u64) {
+async fn serve(shared: &Shared, stream: TcpStream, generation: u64) {
+    let mut file = None;
+    relay(shared, stream, generation, &mut file).await;
+    // A transfer cut short leaves no temporary file behind.
+    if let Some(spool) = file {
+        let _ = std::fs::remove_file(&spool.name);
+    }
+}
+
+/// The temporary file a disk-backed full sync writes
+/// (`repl-diskless-load disabled`).
+struct SpoolFile {
+    name: String,
+    file: File,
+}
+
+/// Writes the snapshot bytes the engine received to the temporary file;
+/// at the end syncs it, renames it to `dbfilename` and tells the engine.
+fn spool(shared: &Shared, file: &mut Option<SpoolFile>, bytes: &mut Vec<u8>) {
+    bytes.clear();
+    let state = shared.engine.borrow_mut().replica_take_spool(bytes);
+    if state == Spool::None {
+        return;
+    }
+    let result = write_spool(file, bytes, state == Spool::Complete, shared);
+    if state == Spool::Complete || result.is_err() {
+        if result.is_err() {
+            if let Some(spool) = file.take() {
+                let _ = std::fs::remove_file(&spool.name);
+            }
+        }
+        *file = None;
+        shared.engine.borrow_mut().replica_spool_saved(result, now_ms());
+        shared.after_engine_call();
+    }
+}
+
+fn write_spool(file: &mut Option<SpoolFile>, bytes: &[u8], complete: bool, shared: &Shared) -> Result<(), String> {
+    if file.is_none() {
+        // Redis's `temp-<unixtime>.<pid>.rdb` in the working directory.
+        let name = format!("temp-{}.{}.rdb", now_ms() / 1000, std::process::id());
+        let created = File::create(&name).map_err(|e| {
+            format!(
+                "Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
+                crate::config::os_error(&e)
+            )
+        })?;
+        *file = Some(SpoolFile { name, file: created });
+    }
+    let Some(spool) = file.as_mut() else {
+        return Ok(());
+    };
+    spool.file.write_all(bytes).map_err(|e| {
+        format!(
+            "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: {}",
+            crate::config::os_error(&e)
+        )
+    })?;
+    if !complete {
+        return Ok(());
+    }
+    spool.file.sync_all().map_err(|e| {
+        format!(
+            "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: {}",
+            crate::config::os_error(&e)
+        )
+    })?;
+    let filename = shared.engine.borrow().config().text(Id::Dbfilename).to_string();
+    std::fs::rename(&spool.name, &filename).map_err(|e| {
+        format!(
+            "Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {}",
+            filename,
+            crate::config::os_error(&e)
+        )
+    })?;
+    let directory = Path::new(&filename)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    File::open(directory).and_then(|dir| dir.sync_all()).map_err(|e| {
+        format!(
+            "Failed trying to sync DB directory {} in MASTER <-> REPLICA synchronization: {}",
+            filename,
+            crate::config::os_error(&e)
+        )
+    })?;
+    // Renamed: nothing left to remove.
+    *file = None;
+    Ok(())
+}
+
+async fn relay(shared: &Shared, mut stream: TcpStream, generation: u64, file: &mut Option<SpoolFile>) {
     let mut scratch = vec![0u8; READ_CHUNK];
     let mut output = Vec::new();
+    let mut spooled = Vec::new();
     loop {
         output.clear();
         shared.engine.borrow_mut().replica_output(&mut output);
@@ -89,6 +186,7 @@ async fn serve(shared: &Shared, mut stream: TcpStream, generation: u64) {
                 Ok(n) => {
                     shared.engine.borrow_mut().replica_input(&scratch[..n], now_ms());
                     shared.after_engine_call();
+                    spool(shared, file, &mut spooled);
                 }
             },
             _ = tokio::time::sleep(TICK) => {}

@@ -229,7 +229,7 @@ directives! {
     // Enums.
     Supervised = "supervised" => Kind::Enum(SUPERVISED), "no", IMMUTABLE | NOT_ACTIVE;
     SyslogFacility = "syslog-facility" => Kind::Enum(SYSLOG_FACILITIES), "local0", IMMUTABLE | NOT_ACTIVE;
-    ReplDisklessLoad = "repl-diskless-load" => Kind::Enum(DISKLESS_LOAD), "disabled", NOT_ACTIVE;
+    ReplDisklessLoad = "repl-diskless-load" => Kind::Enum(DISKLESS_LOAD), "disabled", NONE;
     Loglevel = "loglevel" => Kind::Enum(LOG_LEVELS), "notice", NONE;
     MaxmemoryPolicy = "maxmemory-policy" => Kind::Enum(MAXMEMORY_POLICIES), "noeviction", NOT_ACTIVE;
     Appendfsync = "appendfsync" => Kind::Enum(FSYNC_POLICIES), "everysec", NOT_ACTIVE;

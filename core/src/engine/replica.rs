@@ -32,6 +32,19 @@
 //! received chunks straight into a keyspace set aside, which replaces the
 //! old data when complete, so clients read the old data meanwhile, as with
 //! `replica-serve-stale-data yes`).
+//!
+//! # `repl-diskless-load`
+//!
+//! With `disabled` (the default), or `on-empty-db` while we hold keys
+//! (Redis's `useDisklessLoad`), the snapshot also goes to disk: after each
+//! [`Engine::replica_input`] the host takes the received bytes with
+//! [`Engine::replica_take_spool`] and appends them to a temporary file;
+//! when it reports [`Spool::Complete`] the host syncs the file, renames it
+//! to `dbfilename` and calls [`Engine::replica_spool_saved`], which only
+//! then replaces the data and starts the stream (stream bytes that arrived
+//! meanwhile are held). The data itself is parsed as it arrives, from the
+//! same bytes the file holds. `swapdb` and an empty `on-empty-db` write
+//! no file.
 
 use super::client::{client_flag, Client, ConnInfo};
 use super::process::{client_info_line, process_command};
@@ -64,6 +77,27 @@ struct Transfer {
     /// Announced size (`$<len>`), `None` for the `$EOF:` framing.
     size: Option<u64>,
     read: u64,
+    /// `repl-diskless-load disabled` (or `on-empty-db` with data): the
+    /// host also writes the snapshot to a temporary file that becomes the
+    /// dump before the data is replaced.
+    disk: bool,
+    /// Received bytes the host has not written to the file yet.
+    spool: Vec<u8>,
+    /// The whole snapshot arrived; waiting for the host's file.
+    complete: bool,
+}
+
+/// Where a disk-backed transfer stands, for the host
+/// ([`Engine::replica_take_spool`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spool {
+    /// No snapshot is being received to disk.
+    None,
+    /// Bytes to append to the temporary file; more follow.
+    Writing,
+    /// The last bytes: sync and rename the file, then call
+    /// [`Engine::replica_spool_saved`].
+    Complete,
 }
 
 /// The replica side of the server (`server.masterhost` and friends).
@@ -101,6 +135,9 @@ pub struct ReplicaRole {
     laddr: String,
     /// `CLIENT KILL` chose the master client: the host drops the link.
     killed: bool,
+    /// Stream bytes that followed a disk-backed snapshot before its file
+    /// was in place; applied once it is.
+    held_stream: Vec<u8>,
 }
 
 impl ReplicaRole {
@@ -526,7 +563,9 @@ impl Engine {
             while let Some(event) = input.next_event() {
                 match event {
                     Event::Stream(bytes) => {
-                        if let Some(client) = self.server.replica.client.as_mut() {
+                        if self.server.replica.transfer.as_ref().is_some_and(|t| t.complete) {
+                            self.server.replica.held_stream.extend_from_slice(bytes);
+                        } else if let Some(client) = self.server.replica.client.as_mut() {
                             client.query.extend_from_slice(bytes);
                             stream = true;
                         }
@@ -582,6 +621,7 @@ impl Engine {
         }
         role.streaming = false;
         role.transfer = None;
+        role.held_stream = Vec::new();
         role.full_sync = None;
         if let Some(client) = role.client.as_mut() {
             client.query.clear();
@@ -609,6 +649,9 @@ impl Engine {
             return Ok(());
         };
         transfer.read += bytes.len() as u64;
+        if transfer.disk {
+            transfer.spool.extend_from_slice(bytes);
+        }
         transfer.loader.feed(&mut transfer.keyspace, bytes).map_err(|e| {
             format!(
                 "Failed trying to load the MASTER synchronization DB from socket: {}",
@@ -634,11 +677,23 @@ impl Engine {
                 self.server.replica.client = None;
             }
             Event::RdbStart { size } => {
+                // Redis's `useDisklessLoad`: `swapdb` always parses the
+                // socket, `on-empty-db` only while we hold no keys.
+                let disk = match self.server.config.int(Id::ReplDisklessLoad) {
+                    2 => false,
+                    1 => self.keyspace.total_keys() > 0,
+                    _ => true,
+                };
+                let target = if disk { "disk" } else { "parser" };
                 let line = match size {
-                    Some(size) => format!("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", size),
-                    None => {
-                        String::from("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-                    }
+                    Some(size) => format!(
+                        "MASTER <-> REPLICA sync: receiving {} bytes from master to {}",
+                        size, target
+                    ),
+                    None => format!(
+                        "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to {}",
+                        target
+                    ),
                 };
                 self.server.log(2, &line);
                 let options = LoadOptions::from_config(&self.server.config);
@@ -649,9 +704,16 @@ impl Engine {
                     keyspace,
                     size,
                     read: 0,
+                    disk,
+                    spool: Vec::new(),
+                    complete: false,
                 });
             }
-            Event::RdbEnd => self.finish_full_sync(),
+            Event::RdbEnd => match self.server.replica.transfer.as_mut() {
+                // The host puts the file in place first.
+                Some(transfer) if transfer.disk => transfer.complete = true,
+                _ => self.finish_full_sync(),
+            },
             Event::Continue { new_replid } => {
                 self.server.log(2, "Successful partial resynchronization with master.");
                 let offset = self.server.replication.offset();
@@ -685,17 +747,21 @@ impl Engine {
         let Some((replid, offset)) = self.server.replica.full_sync.take() else {
             return;
         };
-        let Transfer { loader, keyspace, .. } = transfer;
+        let Transfer {
+            loader, keyspace, disk, ..
+        } = transfer;
         let report = match loader.finish() {
             Ok(report) => report,
             Err(error) => {
-                self.server.log(
-                    3,
-                    &format!(
+                let line = if disk {
+                    String::from("Failed trying to load the MASTER synchronization DB from disk, check server logs.")
+                } else {
+                    format!(
                         "Failed trying to load the MASTER synchronization DB from socket: {}",
                         error.reason
-                    ),
-                );
+                    )
+                };
+                self.server.log(3, &line);
                 self.server.replica.abort = true;
                 return;
             }
@@ -717,6 +783,51 @@ impl Engine {
         self.server.stats.dirty += 1;
         self.start_streaming();
         self.server.log(2, "MASTER <-> REPLICA sync: Finished with success");
+    }
+
+    /// Moves the snapshot bytes received for the temporary file into
+    /// `out`, and says whether the transfer goes on or is complete.
+    pub fn replica_take_spool(&mut self, out: &mut Vec<u8>) -> Spool {
+        let Some(transfer) = self.server.replica.transfer.as_mut().filter(|t| t.disk) else {
+            return Spool::None;
+        };
+        out.append(&mut transfer.spool);
+        if transfer.complete {
+            Spool::Complete
+        } else {
+            Spool::Writing
+        }
+    }
+
+    /// The host wrote, synced and renamed the snapshot to the dump
+    /// (`Ok`), or failed to (`Err` = Redis's log line): the data is
+    /// replaced and the stream starts, or the link is dropped.
+    pub fn replica_spool_saved(&mut self, result: Result<(), String>, now_ms: i64) {
+        self.set_clock(now_ms);
+        if !self.server.replica.transfer.as_ref().is_some_and(|t| t.complete) {
+            return;
+        }
+        match result {
+            Ok(()) => self.finish_full_sync(),
+            Err(line) => {
+                self.server.log(3, &line);
+                self.server.replica.transfer = None;
+                self.server.replica.abort = true;
+            }
+        }
+        let held = core::mem::take(&mut self.server.replica.held_stream);
+        if core::mem::take(&mut self.server.replica.abort) {
+            if let Some(link) = self.server.replica.link.as_mut() {
+                link.handle_closed();
+                while link.poll_event().is_some() {}
+            }
+        } else if !held.is_empty() {
+            if let Some(client) = self.server.replica.client.as_mut() {
+                client.query.extend_from_slice(&held);
+                self.apply_stream();
+            }
+        }
+        self.resume_unblocked();
     }
 
     /// Makes (or revives) the master client.
