@@ -193,6 +193,14 @@ fn daemonize_writes_the_pid_file_and_shutdown_removes_it() {
         .parse()
         .expect("pid");
     assert!(Path::new(&format!("/proc/{pid}")).exists(), "daemon alive");
+    // The pid file is written before the port is bound: wait for it.
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() >= deadline {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("the daemon never listened on {port}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut conn = Conn::connect(port);
     assert_eq!(conn.cmd(&["PING"]), b"+PONG\r\n");
     conn.send(&[b"SHUTDOWN", b"NOSAVE"]);
