@@ -169,8 +169,11 @@ fn query_buffer_limit_closes_only_the_offending_client() {
         // A bulk that never completes grows the query buffer past 1mb.
         bad.send_raw(b"*2\r\n$3\r\nSET\r\n$10000000\r\n");
         let chunk = vec![b'x'; 64 * 1024];
+        // The server may close the connection before all of it is sent.
         for _ in 0..32 {
-            bad.send_raw(&chunk);
+            if !bad.try_send_raw(&chunk) {
+                break;
+            }
         }
         assert!(bad.is_closed(Duration::from_secs(5)), "{kind:?} kept the client");
         assert_eq!(good.cmd(&["PING"]), b"+PONG\r\n", "{kind:?}");

@@ -307,6 +307,12 @@ impl Conn {
         }
     }
 
+    /// Sends raw bytes, saying whether the server still took them (it may
+    /// close the connection while they are on their way).
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> bool {
+        self.stream.write_all(bytes).is_ok()
+    }
+
     /// Sends raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
