@@ -156,6 +156,15 @@ fn redis_replica_follows_a_vitrine_master() {
         assert!(log.contains(line), "master log lacks {line:?}:\n{log}");
     }
 
+    // One good replica satisfies min-replicas-to-write 1; two do not.
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "min-replicas-to-write", "1"]), b"+OK\r\n");
+    assert_eq!(conn.cmd(&["SET", "guarded", "1"]), b"+OK\r\n");
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "min-replicas-to-write", "2"]), b"+OK\r\n");
+    assert_eq!(
+        conn.cmd(&["SET", "guarded", "2"]),
+        b"-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "min-replicas-to-write", "0"]), b"+OK\r\n");
     live_writes(&mut conn, 1);
     assert_eq!(conn.cmd(&["WAIT", "1", "5000"]), b":1\r\n");
     wait_in_sync(&master, &replica);

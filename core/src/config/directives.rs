@@ -278,8 +278,8 @@ directives! {
     KeyLoadDelay = "key-load-delay" => int(INT_MIN, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
     ActiveExpireEffort = "active-expire-effort" => int(1, 10), "1", NONE;
     Hz = "hz" => int(0, INT_MAX), "10", NONE;
-    MinReplicasToWrite = "min-replicas-to-write" | "min-slaves-to-write" => int(0, INT_MAX), "0", NOT_ACTIVE;
-    MinReplicasMaxLag = "min-replicas-max-lag" | "min-slaves-max-lag" => int(0, INT_MAX), "10", NOT_ACTIVE;
+    MinReplicasToWrite = "min-replicas-to-write" | "min-slaves-to-write" => int(0, INT_MAX), "0", NONE;
+    MinReplicasMaxLag = "min-replicas-max-lag" | "min-slaves-max-lag" => int(0, INT_MAX), "10", NONE;
     WatchdogPeriod = "watchdog-period" => int(0, INT_MAX), "0", HIDDEN | NOT_ACTIVE;
     ShutdownTimeout = "shutdown-timeout" => int(0, INT_MAX), "10", NOT_ACTIVE;
     ReplDisklessSyncMaxReplicas = "repl-diskless-sync-max-replicas" => int(0, INT_MAX), "0", 0;

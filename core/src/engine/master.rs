@@ -899,6 +899,29 @@ fn should_start_fork(server: &Server, now_ms: i64) -> bool {
     (max_replicas > 0 && waiting >= max_replicas) || max_idle_ms / 1000 >= server.config.int(Id::ReplDisklessSyncDelay)
 }
 
+/// Whether writes may run under `min-replicas-to-write` /
+/// `min-replicas-max-lag` (`checkGoodReplicasStatus`): always on a replica
+/// or with either set to 0; else enough online replicas must have
+/// acknowledged within the lag (counted when asked, where Redis refreshes
+/// its count once a second).
+pub fn enough_good_replicas(server: &Server) -> bool {
+    let needed = server.config.int(Id::MinReplicasToWrite);
+    let max_lag = server.config.int(Id::MinReplicasMaxLag);
+    if needed == 0 || max_lag == 0 || server.replica.is_replica() {
+        return true;
+    }
+    let good = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.state == ReplicaState::Online && (server.now_ms - r.ack_time_ms) / 1000 <= max_lag)
+        .count();
+    good as i64 >= needed
+}
+
+/// The refusal of a write when [`enough_good_replicas`] says no.
+pub const NOREPLICAS: &[u8] = b"NOREPLICAS Not enough good replicas to write.";
+
 /// `connected_slaves` and the `slaveN:` lines of `INFO replication`.
 pub fn write_info(server: &Server, out: &mut String) {
     use core::fmt::Write;

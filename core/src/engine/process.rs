@@ -267,6 +267,9 @@ pub(crate) fn process_command_entry(
         reject(server, state, reply, entry, &message);
         return;
     }
+    if is_write(state, entry) && !super::master::enough_good_replicas(server) {
+        return reject(server, state, reply, entry, super::master::NOREPLICAS);
+    }
     if let Some(message) = super::replica::refusal(server, state, entry, is_write(state, entry)) {
         return reject(server, state, reply, entry, message);
     }
