@@ -298,3 +298,39 @@ fn a_vitrine_vitrine_redis_chain_carries_the_same_stream() {
         info_field(&mut t, "replication", "master_repl_offset")
     );
 }
+
+#[test]
+fn the_backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    let master = Server::start(
+        Kind::Vitrine,
+        &["--repl-backlog-ttl", "1", "--repl-diskless-sync", "no"],
+    );
+    let mut conn = master.connect();
+    conn.cmd(&["SET", "k", "v"]);
+    let port = master.port.to_string();
+    let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
+    wait_in_sync(&master, &replica);
+    let replid = info_field(&mut conn, "replication", "master_replid");
+    assert_eq!(
+        info_field(&mut conn, "replication", "repl_backlog_active").as_deref(),
+        Some("1")
+    );
+    drop(replica);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while info_field(&mut conn, "replication", "repl_backlog_active").as_deref() != Some("0") {
+        assert!(Instant::now() < deadline, "backlog kept:\n{}", master.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(
+        info_field(&mut conn, "replication", "master_replid"),
+        replid,
+        "a new history"
+    );
+    assert!(master
+        .log()
+        .contains("Replication backlog freed after 1 seconds without connected replicas."));
+}

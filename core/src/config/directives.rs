@@ -312,7 +312,7 @@ directives! {
     TrackingTableMaxKeys = "tracking-table-max-keys" => uint(0, LONG_MAX), "1000000", NOT_ACTIVE;
     ClientQueryBufferLimit = "client-query-buffer-limit" => umem(1024 * 1024, LONG_MAX), "1073741824", NONE;
     MaxmemoryClients = "maxmemory-clients" => Kind::Int { min: -100, max: LONG_MAX, numeric: Numeric::MemoryOrPercent, unsigned: false }, "0", NOT_ACTIVE;
-    ReplBacklogTtl = "repl-backlog-ttl" => int(0, LONG_MAX), "3600", NOT_ACTIVE;
+    ReplBacklogTtl = "repl-backlog-ttl" => int(0, LONG_MAX), "3600", NONE;
     AutoAofRewriteMinSize = "auto-aof-rewrite-min-size" => mem(0, LONG_MAX), "67108864", NOT_ACTIVE;
     LoadingProcessEventsIntervalBytes = "loading-process-events-interval-bytes" => int(1024, INT_MAX), "2097152", HIDDEN | NOT_ACTIVE;
 

@@ -160,6 +160,9 @@ pub struct MasterState {
     pub sync_partial_err: u64,
     /// When the once-a-second replication cron last ran.
     last_cron_ms: i64,
+    /// When a replica was last seen attached (Unix ms; Redis's
+    /// `repl_no_slaves_since`), for `repl-backlog-ttl`.
+    replicas_seen_ms: i64,
     /// Runs of the replication cron (PING cadence).
     cron_loops: u64,
     /// Clients blocked in `WAIT`.
@@ -811,6 +814,28 @@ pub(crate) fn forget(server: &mut Server, id: u64) {
 /// starts a snapshot replicas wait for, and once a second pings replicas
 /// (`repl-ping-replica-period`), keeps those waiting for their snapshot
 /// alive with a newline, and drops replicas silent for `repl-timeout`.
+/// A master without replicas for `repl-backlog-ttl` seconds frees its
+/// backlog and changes its id (`replicationCron`). A replica keeps its
+/// backlog: it may be promoted and asked for a partial resync.
+fn free_idle_backlog(server: &mut Server, now_ms: i64) {
+    if !server.master.replicas.is_empty() || server.master.replicas_seen_ms == 0 {
+        server.master.replicas_seen_ms = now_ms;
+        return;
+    }
+    let ttl = server.config.int(Id::ReplBacklogTtl);
+    let idle_s = (now_ms - server.master.replicas_seen_ms) / 1000;
+    if ttl == 0 || server.replication.backlog.is_none() || server.replica.is_replica() || idle_s <= ttl {
+        return;
+    }
+    let mut random = [0u8; 20];
+    server.rng.fill(&mut random);
+    server.replication.free_backlog(random);
+    server.log(
+        2,
+        &format!("Replication backlog freed after {ttl} seconds without connected replicas."),
+    );
+}
+
 pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     if should_start_fork(server, now_ms) {
         start_bgsave_for_replication(keyspace, server, None);
@@ -821,6 +846,7 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     server.master.last_cron_ms = now_ms;
     let loops = server.master.cron_loops;
     server.master.cron_loops += 1;
+    free_idle_backlog(server, now_ms);
     if server.master.connected() == 0 {
         return;
     }

@@ -44,6 +44,17 @@ impl Replication {
         }
     }
 
+    /// Frees the backlog and starts a new history with an id made of
+    /// `random` (`repl-backlog-ttl` expired on a master without replicas):
+    /// nobody can continue the old one any more. The offset stays.
+    pub fn free_backlog(&mut self, random: [u8; 20]) {
+        if let Some(backlog) = self.backlog.take() {
+            self.offset = backlog.master_repl_offset();
+        }
+        self.ids.change(random);
+        self.ids.clear_second();
+    }
+
     /// Writes the id, offset and backlog fields of `INFO replication`, from
     /// `master_replid` to `repl_backlog_histlen`.
     pub fn write_info(&self, out: &mut alloc::string::String, backlog_size: i64) {
