@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::repl::info_field;
+
 use common::{Conn, Kind, Server};
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -140,14 +142,6 @@ fn dbsize(conn: &mut Conn, db: &str) -> usize {
     conn.cmd(&["SELECT", db]);
     let reply = conn.cmd(&["DBSIZE"]);
     String::from_utf8_lossy(&reply[1..reply.len() - 2]).parse().unwrap()
-}
-
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> String {
-    let reply = String::from_utf8(conn.cmd(&["INFO", section])).unwrap();
-    reply
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn populate(conn: &mut Conn) {

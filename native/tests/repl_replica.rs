@@ -6,31 +6,11 @@
 
 mod common;
 
+use common::repl::{info_field, wait_for};
+
 use common::dataset::{assert_same, pipeline, Dataset};
 use common::{Conn, Kind, Server};
-use std::time::{Duration, Instant};
-
-/// A field of `INFO replication` (or any section).
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> String {
-    let reply = conn.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")))
-        .unwrap_or("")
-        .to_string()
-}
-
-/// Waits until `check` holds (polling), or panics with `what`.
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
+use std::time::Duration;
 
 /// Waits until the replica's link is up.
 fn wait_link_up(replica: &Server) {

@@ -6,41 +6,10 @@
 
 mod common;
 
+use common::repl::{info_field, wait_caught_up};
+
 use common::dataset::{assert_same, Dataset};
 use common::{Conn, Kind, Server};
-use std::time::{Duration, Instant};
-
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> String {
-    let reply = conn.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")))
-        .unwrap_or("")
-        .to_string()
-}
-
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// Waits until the link is up and the replica applied all the master sent.
-fn wait_caught_up(master: &Server, replica: &Server) {
-    let mut m = master.connect();
-    let mut r = replica.connect();
-    wait_for("the replica to catch up", || {
-        let target = info_field(&mut m, "replication", "master_repl_offset");
-        info_field(&mut r, "replication", "master_link_status") == "up"
-            && info_field(&mut r, "replication", "slave_repl_offset") == target
-            && info_field(&mut r, "replication", "master_repl_offset") == target
-    });
-}
 
 fn compare(master: &Server, replica: &Server) {
     let left = Dataset::read_port(master.port).normalized();
