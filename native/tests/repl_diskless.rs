@@ -8,98 +8,11 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
-use common::{encode, redis_available, Conn, Kind, Server};
+use common::repl::{info_field, live_writes, populate, wait_in_sync};
+use common::{encode, redis_available, Kind, Server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> Option<String> {
-    let reply = conn.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
-}
-
-fn wait_in_sync(master: &Server, replica: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut m = master.connect();
-    let mut r = replica.connect();
-    loop {
-        let up = info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up");
-        let master_offset = info_field(&mut m, "replication", "master_repl_offset");
-        let replica_offset = info_field(&mut r, "replication", "slave_repl_offset");
-        if up && master_offset.is_some() && master_offset == replica_offset {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replica not in sync (up {up}, master {master_offset:?}, replica {replica_offset:?});\nmaster log:\n{}\nreplica log:\n{}",
-            master.log(),
-            replica.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn run(conn: &mut Conn, commands: &[&[&str]]) {
-    for command in commands {
-        let reply = conn.cmd(command);
-        assert!(
-            !reply.starts_with(b"-"),
-            "{command:?}: {}",
-            String::from_utf8_lossy(&reply)
-        );
-    }
-}
-
-fn populate(conn: &mut Conn) {
-    run(
-        conn,
-        &[
-            &["SET", "s", "hello"],
-            &["SET", "ttl", "v", "PX", "500000"],
-            &["RPUSH", "list", "a", "b", "c"],
-            &["HSET", "hash", "f1", "v1"],
-            &["SADD", "ints", "1", "2", "3"],
-            &["ZADD", "zset", "1", "a", "2.5", "b"],
-            &["SELECT", "3"],
-            &["SET", "db3", "three"],
-            &["SELECT", "0"],
-        ],
-    );
-    for i in 0..300 {
-        let i = i.to_string();
-        run(
-            conn,
-            &[
-                &["HSET", "bighash", &format!("field{i}"), &i],
-                &["SADD", "bigset", &format!("m{i}")],
-                &["RPUSH", "biglist", &i],
-            ],
-        );
-    }
-}
-
-fn live_writes(conn: &mut Conn, round: usize) {
-    let r = round.to_string();
-    run(
-        conn,
-        &[
-            &["SET", "live", &r],
-            &["EXPIRE", "live", "1000"],
-            &["SADD", "pop", "a", "b", "c", "d"],
-            &["SPOP", "pop"],
-            &["MULTI"],
-            &["INCR", "counter"],
-            &["LPUSH", "list", &r],
-        ],
-    );
-    assert!(conn.cmd(&["EXEC"]).starts_with(b"*2"));
-    run(
-        conn,
-        &[&["SELECT", "5"], &["HSET", "h5", "round", &r], &["SELECT", "0"]],
-    );
-}
 
 #[test]
 fn redis_replica_syncs_diskless_from_a_vitrine_master() {
@@ -124,7 +37,7 @@ fn redis_replica_syncs_diskless_from_a_vitrine_master() {
     let port = master.port.to_string();
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     live_writes(&mut conn, 1);
-    wait_in_sync(&master, &replica);
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",
@@ -154,14 +67,14 @@ fn redis_replica_syncs_diskless_from_a_vitrine_master() {
     );
     live_writes(&mut conn, 2);
     assert_eq!(conn.cmd(&["WAIT", "1", "5000"]), b":1\r\n");
-    wait_in_sync(&master, &replica);
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",
         &Dataset::read_port(replica.port),
         "redis replica",
     );
-    let slave0 = info_field(&mut conn, "replication", "slave0").expect("slave0 line");
+    let slave0 = info_field(&mut conn, "replication", "slave0");
     assert!(slave0.contains("state=online"), "{slave0}");
 }
 
@@ -269,14 +182,11 @@ fn max_replicas_starts_one_transfer_for_both_without_waiting_the_delay() {
     let port = master.port.to_string();
     let first = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        info_field(&mut conn, "persistence", "rdb_bgsave_in_progress").as_deref(),
-        Some("0")
-    );
+    assert_eq!(info_field(&mut conn, "persistence", "rdb_bgsave_in_progress"), "0");
     let second = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     live_writes(&mut conn, 1);
-    wait_in_sync(&master, &first);
-    wait_in_sync(&master, &second);
+    wait_in_sync(&master, &first, Duration::from_secs(20));
+    wait_in_sync(&master, &second, Duration::from_secs(20));
     let on_master = Dataset::read_port(master.port);
     assert_same(&on_master, "vitrine master", &Dataset::read_port(first.port), "first");
     assert_same(&on_master, "vitrine master", &Dataset::read_port(second.port), "second");
@@ -288,7 +198,7 @@ fn max_replicas_starts_one_transfer_for_both_without_waiting_the_delay() {
         "{log}"
     );
     assert_eq!(log.matches("succeeded (socket)").count(), 2, "{log}");
-    assert_eq!(info_field(&mut conn, "stats", "total_forks").as_deref(), Some("1"));
+    assert_eq!(info_field(&mut conn, "stats", "total_forks"), "1");
 }
 
 #[test]
@@ -319,7 +229,7 @@ fn the_child_is_ended_when_its_last_replica_leaves() {
         let log = master.log();
         if log.contains("Diskless rdb transfer, last replica dropped, killing fork child.")
             && log.contains("Background transfer terminated by signal 10")
-            && info_field(&mut conn, "persistence", "rdb_bgsave_in_progress").as_deref() == Some("0")
+            && info_field(&mut conn, "persistence", "rdb_bgsave_in_progress") == "0"
         {
             break;
         }

@@ -8,6 +8,7 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
+use common::repl::{info_field, wait_in_sync};
 use common::{redis_available, Conn, Kind, Server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -16,39 +17,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> Option<String> {
-    let reply = conn.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
-}
-
 fn info_number(conn: &mut Conn, section: &str, field: &str) -> i64 {
     info_field(conn, section, field)
-        .and_then(|v| v.parse().ok())
+        .parse()
+        .ok()
         .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
-}
-
-/// Waits until `replica` is linked and has applied all `master` streamed.
-fn wait_in_sync(master: &Server, replica: &Server, within: Duration) {
-    let deadline = Instant::now() + within;
-    let mut m = master.connect();
-    let mut r = replica.connect();
-    loop {
-        let up = info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up");
-        let master_offset = info_field(&mut m, "replication", "master_repl_offset");
-        let replica_offset = info_field(&mut r, "replication", "slave_repl_offset");
-        if up && master_offset.is_some() && master_offset == replica_offset {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replica not in sync (up {up}, master {master_offset:?}, replica {replica_offset:?});\nmaster log:\n{}\nreplica log:\n{}",
-            master.log(),
-            replica.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn assert_converged(master: &Server, replica: &Server) {
@@ -127,7 +100,7 @@ fn links_killed_repeatedly_while_streaming_resume_partially() {
         assert_eq!(killed, b":1\r\n", "round {round}");
         // The replica reconnects within its 1 s cron.
         wait_for("the link back up", Duration::from_secs(5), || {
-            info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up")
+            info_field(&mut r, "replication", "master_link_status") == "up"
         });
     }
     std::thread::sleep(Duration::from_millis(200));

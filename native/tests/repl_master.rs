@@ -10,118 +10,9 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
-use common::{redis_available, Conn, Kind, Server};
+use common::repl::{info_field, live_writes, populate, wait_in_sync};
+use common::{redis_available, Kind, Server};
 use std::time::{Duration, Instant};
-
-fn info_field(conn: &mut Conn, section: &str, field: &str) -> Option<String> {
-    let reply = conn.cmd(&["INFO", section]);
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
-}
-
-/// Waits until the replica is linked and has applied everything the master
-/// has streamed.
-fn wait_in_sync(master: &Server, replica: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut m = master.connect();
-    let mut r = replica.connect();
-    loop {
-        let up = info_field(&mut r, "replication", "master_link_status").as_deref() == Some("up");
-        let master_offset = info_field(&mut m, "replication", "master_repl_offset");
-        let replica_offset = info_field(&mut r, "replication", "slave_repl_offset");
-        if up && master_offset.is_some() && master_offset == replica_offset {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replica not in sync (up {up}, master {master_offset:?}, replica {replica_offset:?});\nmaster log:\n{}\nreplica log:\n{}",
-            master.log(),
-            replica.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn run(conn: &mut Conn, commands: &[&[&str]]) {
-    for command in commands {
-        let reply = conn.cmd(command);
-        assert!(
-            !reply.starts_with(b"-"),
-            "{command:?}: {}",
-            String::from_utf8_lossy(&reply)
-        );
-    }
-}
-
-fn populate(conn: &mut Conn) {
-    run(
-        conn,
-        &[
-            &["SET", "s", "hello"],
-            &["SET", "n", "12345"],
-            &["SET", "ttl", "v", "PX", "500000"],
-            &["RPUSH", "list", "a", "b", "c", "1", "2"],
-            &["HSET", "hash", "f1", "v1", "f2", "2"],
-            &["SADD", "ints", "1", "2", "3"],
-            &["SADD", "set", "x", "y", "z"],
-            &["ZADD", "zset", "1", "a", "2.5", "b", "-3", "c"],
-            &["SELECT", "3"],
-            &["SET", "db3", "three"],
-            &["LPUSH", "l3", "q"],
-            &["SELECT", "9"],
-            &["HSET", "h9", "k", "v"],
-            &["SELECT", "0"],
-        ],
-    );
-    // Larger aggregates, past the listpack/intset limits.
-    for i in 0..300 {
-        let i = i.to_string();
-        run(
-            conn,
-            &[
-                &["HSET", "bighash", &format!("field{i}"), &i],
-                &["SADD", "bigset", &format!("m{i}")],
-                &["ZADD", "bigzset", &i, &format!("z{i}")],
-                &["RPUSH", "biglist", &i],
-            ],
-        );
-    }
-}
-
-fn live_writes(conn: &mut Conn, round: usize) {
-    let r = round.to_string();
-    run(
-        conn,
-        &[
-            &["SET", "live", &r],
-            &["EXPIRE", "live", "1000"],
-            &["INCRBYFLOAT", "float", "1.5"],
-            &["SADD", "pop", "a", "b", "c", "d"],
-            &["SPOP", "pop"],
-            &["SPOP", "pop", "2"],
-            &["MULTI"],
-            &["INCR", "counter"],
-            &["LPUSH", "list", &r],
-            &["ZINCRBY", "zset", "1", "a"],
-        ],
-    );
-    let queued = conn.cmd(&["EXEC"]);
-    assert!(queued.starts_with(b"*3"), "{}", String::from_utf8_lossy(&queued));
-    run(
-        conn,
-        &[
-            &["SELECT", "5"],
-            &["HSET", "h5", "round", &r],
-            &["SET", "gone", "x", "PX", "1"],
-            &["DEL", "s"],
-        ],
-    );
-    // The key expires on the master; the lazy expiry propagates a DEL.
-    std::thread::sleep(Duration::from_millis(5));
-    assert_eq!(conn.cmd(&["GET", "gone"]), b"$-1\r\n");
-    run(conn, &[&["SELECT", "0"]]);
-}
 
 #[test]
 fn redis_replica_follows_a_vitrine_master() {
@@ -137,7 +28,7 @@ fn redis_replica_follows_a_vitrine_master() {
     populate(&mut conn);
     let port = master.port.to_string();
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
-    wait_in_sync(&master, &replica);
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",
@@ -167,18 +58,15 @@ fn redis_replica_follows_a_vitrine_master() {
     assert_eq!(conn.cmd(&["CONFIG", "SET", "min-replicas-to-write", "0"]), b"+OK\r\n");
     live_writes(&mut conn, 1);
     assert_eq!(conn.cmd(&["WAIT", "1", "5000"]), b":1\r\n");
-    wait_in_sync(&master, &replica);
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",
         &Dataset::read_port(replica.port),
         "redis replica",
     );
-    assert_eq!(
-        info_field(&mut conn, "replication", "connected_slaves").as_deref(),
-        Some("1")
-    );
-    let slave0 = info_field(&mut conn, "replication", "slave0").expect("slave0 line");
+    assert_eq!(info_field(&mut conn, "replication", "connected_slaves"), "1");
+    let slave0 = info_field(&mut conn, "replication", "slave0");
     assert!(
         slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,offset=", replica.port)),
         "{slave0}"
@@ -188,18 +76,18 @@ fn redis_replica_follows_a_vitrine_master() {
     let mut r = replica.connect();
     assert_eq!(r.cmd(&["CLIENT", "KILL", "TYPE", "master"]), b":1\r\n");
     live_writes(&mut conn, 2);
-    wait_in_sync(&master, &replica);
-    assert_eq!(info_field(&mut conn, "stats", "sync_full").as_deref(), Some("1"));
-    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok").as_deref(), Some("1"));
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "1");
     assert!(master
         .log()
         .contains("Partial resynchronization request from 127.0.0.1:"));
     // The link dropped by the master: the replica comes back partially too.
     assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
     live_writes(&mut conn, 3);
-    wait_in_sync(&master, &replica);
-    assert_eq!(info_field(&mut conn, "stats", "sync_full").as_deref(), Some("1"));
-    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok").as_deref(), Some("2"));
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "2");
     assert_same(
         &Dataset::read_port(master.port),
         "vitrine master",
@@ -226,8 +114,8 @@ fn two_replicas_and_a_replica_arriving_during_the_snapshot() {
     let first = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     let second = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
     live_writes(&mut conn, 1);
-    wait_in_sync(&master, &first);
-    wait_in_sync(&master, &second);
+    wait_in_sync(&master, &first, Duration::from_secs(20));
+    wait_in_sync(&master, &second, Duration::from_secs(20));
     let on_master = Dataset::read_port(master.port);
     assert_same(
         &on_master,
@@ -241,10 +129,7 @@ fn two_replicas_and_a_replica_arriving_during_the_snapshot() {
         &Dataset::read_port(second.port),
         "second replica",
     );
-    assert_eq!(
-        info_field(&mut conn, "replication", "connected_slaves").as_deref(),
-        Some("2")
-    );
+    assert_eq!(info_field(&mut conn, "replication", "connected_slaves"), "2");
     assert_eq!(conn.cmd(&["WAIT", "2", "5000"]), b":2\r\n");
 }
 
@@ -265,14 +150,14 @@ fn a_vitrine_vitrine_redis_chain_carries_the_same_stream() {
         Kind::Vitrine,
         &["--replicaof", "127.0.0.1", &master_port, "--repl-diskless-sync", "no"],
     );
-    wait_in_sync(&master, &middle);
+    wait_in_sync(&master, &middle, Duration::from_secs(20));
     let middle_port = middle.port.to_string();
     let tail = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &middle_port]);
-    wait_in_sync(&middle, &tail);
+    wait_in_sync(&middle, &tail, Duration::from_secs(20));
     for round in 1..=2 {
         live_writes(&mut conn, round);
-        wait_in_sync(&master, &middle);
-        wait_in_sync(&middle, &tail);
+        wait_in_sync(&master, &middle, Duration::from_secs(20));
+        wait_in_sync(&middle, &tail, Duration::from_secs(20));
         // INCRBYFLOAT leaves an `embstr` "3" on the master and its
         // propagated SET makes an `int` on any replica, a Redis one too:
         // the master is compared without encodings, the replicas exactly.
@@ -313,15 +198,12 @@ fn the_backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
     conn.cmd(&["SET", "k", "v"]);
     let port = master.port.to_string();
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &port]);
-    wait_in_sync(&master, &replica);
+    wait_in_sync(&master, &replica, Duration::from_secs(20));
     let replid = info_field(&mut conn, "replication", "master_replid");
-    assert_eq!(
-        info_field(&mut conn, "replication", "repl_backlog_active").as_deref(),
-        Some("1")
-    );
+    assert_eq!(info_field(&mut conn, "replication", "repl_backlog_active"), "1");
     drop(replica);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while info_field(&mut conn, "replication", "repl_backlog_active").as_deref() != Some("0") {
+    while info_field(&mut conn, "replication", "repl_backlog_active") != "0" {
         assert!(Instant::now() < deadline, "backlog kept:\n{}", master.log());
         std::thread::sleep(Duration::from_millis(100));
     }
