@@ -791,6 +791,14 @@ fn command_list(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     }
 }
 
+/// The positions of `args`' keys and their flags (`COMMAND GETKEYS`):
+/// from the key specs, else from the command's own finder. `None` when
+/// neither can tell. The browser replica names the keys of the master's
+/// commands with it.
+pub fn key_positions(command: &Command, args: &Args<'_>) -> Option<Vec<(usize, u64)>> {
+    keys_from_specs(command, args).or_else(|| command.getkeys.map(|find| find(*args)))
+}
+
 /// The keys of `args` and their flags according to `command`'s key specs
 /// (`getKeysUsingKeySpecs`); `None` when the arguments do not fit them.
 fn keys_from_specs(command: &Command, args: &Args<'_>) -> Option<Vec<(usize, u64)>> {
@@ -881,8 +889,7 @@ fn getkeys_generic(ctx: &mut Ctx<'_>, args: Args<'_>, with_flags: bool, reply: &
         reply.error(b"ERR Invalid number of arguments specified for command");
         return;
     }
-    let found = keys_from_specs(entry.command, &target).or_else(|| entry.command.getkeys.map(|find| find(target)));
-    let keys = match found {
+    let keys = match key_positions(entry.command, &target) {
         Some(keys) if !keys.is_empty() => keys,
         _ => {
             reply.error(b"ERR Invalid arguments specified for command");

@@ -138,6 +138,33 @@ pub struct ReplicaRole {
     /// Stream bytes that followed a disk-backed snapshot before its file
     /// was in place; applied once it is.
     held_stream: Vec<u8>,
+    /// Full syncs loaded and partial resyncs accepted by this replica, and
+    /// when the last of either completed (ms), for [`Engine::replica_status`].
+    syncs: (u64, u64, i64),
+}
+
+/// Where a replica stands, for a host that shows it (the browser
+/// replica's `stats()`): the figures of `ROLE` and `INFO replication`
+/// without formatting them as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaStatus {
+    /// ROLE's word: `connect`, `connecting`, `handshake`, `sync`, `connected`.
+    pub state: &'static str,
+    /// `master_replid`: the history whose offsets we hold.
+    pub replid: ReplId,
+    /// `slave_repl_offset`: the master's offset of the last byte applied.
+    pub offset: i64,
+    /// `slave_read_repl_offset`: the master's offset of the last byte received.
+    pub read_offset: i64,
+    /// A snapshot being received: bytes read and the announced size
+    /// (`None` for the `$EOF:` framing).
+    pub transfer: Option<(u64, Option<u64>)>,
+    /// Full syncs loaded so far.
+    pub full_syncs: u64,
+    /// Partial resyncs the master accepted so far.
+    pub partial_syncs: u64,
+    /// When the last sync of either kind completed (Unix ms), 0 if never.
+    pub last_sync_ms: i64,
 }
 
 impl ReplicaRole {
@@ -479,6 +506,29 @@ impl Engine {
         self.keyspace.set_expiry_mode(ExpiryMode::Hide);
     }
 
+    /// Where the replica stands (`None` on a master).
+    pub fn replica_status(&self) -> Option<ReplicaStatus> {
+        let role = &self.server.replica;
+        role.master.as_ref()?;
+        let link = role.link.as_ref().filter(|_| role.streaming);
+        let offset = self.server.replication.offset();
+        let (read_offset, offset) = match (link, role.cached_offsets) {
+            (Some(link), _) => (link.read_reploff(), link.reploff()),
+            (None, Some(cached)) => cached,
+            (None, None) => (offset, offset),
+        };
+        Some(ReplicaStatus {
+            state: role.state_word(),
+            replid: self.server.replication.ids.replid,
+            offset,
+            read_offset,
+            transfer: role.transfer.as_ref().map(|t| (t.read, t.size)),
+            full_syncs: role.syncs.0,
+            partial_syncs: role.syncs.1,
+            last_sync_ms: role.syncs.2,
+        })
+    }
+
     /// The master to connect to and the generation of that choice, while
     /// this server is a replica without a connection.
     pub fn replica_target(&self) -> Option<(String, u16, u64)> {
@@ -726,6 +776,8 @@ impl Engine {
                     self.server.replication.backlog = Some(Backlog::new(size, offset));
                 }
                 self.start_streaming();
+                let syncs = &mut self.server.replica.syncs;
+                *syncs = (syncs.0, syncs.1 + 1, now);
                 self.server.log(
                     2,
                     "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.",
@@ -781,6 +833,8 @@ impl Engine {
         self.server.replication.backlog = Some(Backlog::new(size, offset));
         self.server.replica.has_history = true;
         self.server.stats.dirty += 1;
+        let syncs = &mut self.server.replica.syncs;
+        *syncs = (syncs.0 + 1, syncs.1, self.server.now_ms);
         self.start_streaming();
         self.server.log(2, "MASTER <-> REPLICA sync: Finished with success");
     }
@@ -859,7 +913,6 @@ impl Engine {
             return;
         };
         self.keyspace.set_expiry_mode(ExpiryMode::Ignore);
-        let recorded = self.server.propagated.as_ref().map(Vec::len);
         let limits = RequestLimits {
             max_bulk_len: u64::MAX,
             unauthenticated: false,
@@ -906,10 +959,10 @@ impl Engine {
             client.query.drain(..applied);
             client.parser.rebase(applied);
         }
-        if let (Some(stream), Some(len)) = (self.server.propagated.as_mut(), recorded) {
-            // A replica's writes reach its replicas as the master's bytes.
-            stream.truncate(len);
-        }
+        // The effects recorded ([`Engine::record_propagation`]) stay: they
+        // are the master's writes as this replica applied them, which the
+        // browser replica turns into change events. Sub-replicas get the
+        // master's bytes verbatim (above), never these.
         self.keyspace.set_expiry_mode(ExpiryMode::Hide);
         if let Some(reason) = protocol_error {
             let info = client_info_line(&client.state, client.query.len(), 0);
