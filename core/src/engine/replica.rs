@@ -779,6 +779,7 @@ impl Engine {
         self.server.replication.ids = ReplicationIds::new(replid);
         let size = self.server.config.int(Id::ReplBacklogSize).max(0) as usize;
         self.server.replication.backlog = Some(Backlog::new(size, offset));
+        super::master::close_replicas_off_history(&mut self.server);
         self.server.replica.has_history = true;
         self.server.stats.dirty += 1;
         self.start_streaming();
