@@ -51,7 +51,7 @@ fn read_line(stream: &mut TcpStream) -> Vec<u8> {
 /// `+FULLRESYNC` comes when the snapshot starts ([`read_line`]).
 fn raw_replica(port: u16, listening_port: u16, capa_eof: bool) -> TcpStream {
     let mut stream = small_socket(port);
-    let mut send = |stream: &mut TcpStream, args: &[&str], expect: &str| {
+    let send = |stream: &mut TcpStream, args: &[&str], expect: &str| {
         stream
             .write_all(&common::encode(&args.iter().map(|a| a.as_bytes()).collect::<Vec<_>>()))
             .expect("write");
