@@ -61,7 +61,7 @@ use super::{persistence, Server};
 use crate::config::Id;
 use crate::keyspace::Keyspace;
 use crate::repl::psync::{self, Decision, FullResyncReason, Request};
-use crate::repl::Backlog;
+use crate::repl::{Backlog, ReplId};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
 use alloc::format;
@@ -927,6 +927,19 @@ pub(crate) fn close_replicas_off_history(server: &mut Server) {
     }
 }
 
+/// A master restarted from a dump with replication fields keeps that
+/// history as its second id, valid up to `offset`, and continues the
+/// offset with a backlog (Redis's `loadDataFromDisk`): the replicas of
+/// the master it was continue with a partial resync.
+pub(crate) fn restore_history(server: &mut Server, replid: ReplId, offset: i64) {
+    server.replication.ids.replid2 = replid;
+    server.replication.ids.second_replid_offset = offset + 1;
+    server.replication.set_offset(offset);
+    let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+    server.replication.backlog = Some(Backlog::new(size, offset));
+    server.master.replicas_seen_ms = server.now_ms;
+}
+
 /// Forgets a departing client (`freeClient` for a replica).
 pub(crate) fn forget(server: &mut Server, id: u64) {
     server.master.waiters.retain(|w| w.id != id);
@@ -1187,7 +1200,7 @@ pub(crate) fn next_deadline(server: &Server) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use crate::engine::tests::{connect, engine_with_client, send, take_output};
-    use crate::repl::Backlog;
+    use crate::repl::{Backlog, ReplId};
     use alloc::string::String;
 
     #[test]
