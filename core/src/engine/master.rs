@@ -1200,7 +1200,7 @@ pub(crate) fn next_deadline(server: &Server) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use crate::engine::tests::{connect, engine_with_client, send, take_output};
-    use crate::repl::{Backlog, ReplId};
+    use crate::repl::Backlog;
     use alloc::string::String;
 
     #[test]
