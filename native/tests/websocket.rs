@@ -14,7 +14,8 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, live_writes, populate, wait_for};
+use common::link::{Chunk, LinkReplica, Pipe};
+use common::repl::{info_field, live_writes, populate, run, wait_caught_up, wait_for};
 use common::{scratch_dir, Conn, Kind, Server};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -24,10 +25,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use vitrine_core::config::Config;
 use vitrine_core::keyspace::Keyspace;
 use vitrine_core::rdb::encoder::{write_keyspace, Aux, SaveOptions};
-use vitrine_core::rdb::load::Loader;
-use vitrine_core::rdb::LoadOptions;
 use vitrine_core::repl::link::State;
-use vitrine_core::repl::{Event, LinkConfig, ReplicaLink};
+use vitrine_core::repl::{LinkConfig, ReplId};
 
 /// A vitrine master with its WebSocket listener on a free port.
 fn master(extra: &[&str]) -> (Server, u16) {
@@ -67,178 +66,41 @@ fn open(port: u16, path: &str, origin: Option<&str>) -> Result<WebSocket<TcpStre
     }
 }
 
-/// A browser replica: a WebSocket, core's link, the keyspace it loads and
-/// the stream it receives.
-struct WsReplica {
-    socket: WebSocket<TcpStream>,
-    link: ReplicaLink,
-    start: Instant,
-    keyspace: Keyspace,
-    loader: Option<Loader>,
-    stream: Vec<u8>,
-    log: Vec<String>,
-    closed: bool,
-}
+/// A WebSocket as the replica's pipe: binary frames both ways.
+struct Ws(WebSocket<TcpStream>);
 
-impl WsReplica {
-    fn connect(port: u16, config: LinkConfig) -> WsReplica {
-        let socket = open(port, "/replication", None).expect("the upgrade");
-        let mut link = ReplicaLink::new(config);
-        link.handle_connected(0);
-        WsReplica {
-            socket,
-            link,
-            start: Instant::now(),
-            keyspace: Keyspace::new(16),
-            loader: None,
-            stream: Vec::new(),
-            log: Vec::new(),
-            closed: false,
-        }
+impl Pipe for Ws {
+    fn send(&mut self, bytes: &[u8]) -> bool {
+        self.0.send(Message::Binary(bytes.to_vec().into())).is_ok()
     }
 
-    fn config(password: Option<&str>) -> LinkConfig {
-        LinkConfig {
-            masterauth: password.map(|p| p.as_bytes().to_vec()),
-            timeout_ms: 60_000,
-            ..LinkConfig::default()
-        }
-    }
-
-    fn handle(&mut self, event: Event<'_>) {
-        match event {
-            Event::RdbChunk(bytes) => {
-                let loader = self.loader.as_mut().expect("RdbStart first");
-                loader.feed(&mut self.keyspace, bytes).expect("the RDB loads");
-            }
-            Event::Stream(bytes) => self.stream.extend_from_slice(bytes),
-            other => {
-                self.log.push(format!("{other:?}"));
-                match other {
-                    Event::RdbStart { size } => {
-                        let options = LoadOptions::from_config(&Config::new());
-                        self.loader = Some(Loader::new(options, 0, false, size));
-                    }
-                    Event::RdbEnd => {
-                        let done = self.loader.take().expect("RdbStart first");
-                        done.finish().expect("the RDB is whole");
-                    }
-                    Event::Failed(_) => self.closed = true,
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    fn send_output(&mut self) {
-        let mut out = Vec::new();
-        if self.link.poll_output(&mut out) && !self.closed && self.socket.send(Message::Binary(out.into())).is_err() {
-            self.closed = true;
-        }
-    }
-
-    fn drain_events(&mut self) {
-        while let Some(event) = self.link.poll_event() {
-            self.handle(event);
-        }
-    }
-
-    /// Moves bytes both ways once.
-    fn pump(&mut self) {
-        let now = self.start.elapsed().as_millis() as i64;
-        self.drain_events();
-        self.send_output();
-        match self.socket.read() {
-            Ok(Message::Binary(bytes)) => {
-                let mut events = Vec::new();
-                let mut input = self.link.handle_input(now, &bytes);
-                // Events borrow the input: collect what they carry first.
-                while let Some(event) = input.next_event() {
-                    events.push(owned(event));
-                }
-                for event in events {
-                    self.handle_owned(event);
-                }
-            }
-            Ok(Message::Close(_)) => self.close(),
-            Ok(_) => {}
+    fn receive(&mut self) -> Chunk {
+        match self.0.read() {
+            Ok(Message::Binary(bytes)) => Chunk::Bytes(bytes.to_vec()),
+            Ok(Message::Close(_)) => Chunk::Closed,
+            Ok(_) => Chunk::Nothing,
             Err(tungstenite::Error::Io(e))
-                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
-            Err(_) => self.close(),
-        }
-        if !self.closed {
-            self.link.handle_timeout(now);
-        }
-        self.drain_events();
-        self.send_output();
-    }
-
-    fn close(&mut self) {
-        if !self.closed {
-            self.closed = true;
-            self.link.handle_closed();
-            self.drain_events();
-        }
-    }
-
-    fn pump_until(&mut self, what: &str, mut done: impl FnMut(&WsReplica) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; events: {:?}",
-                self.log
-            );
-            assert!(
-                !self.closed || what.contains("close"),
-                "closed while waiting for {what}: {:?}",
-                self.log
-            );
-            self.pump();
-        }
-    }
-
-    /// Pumps until the link applied everything the master streamed up to
-    /// `offset` (the engine would apply each command: report them applied)
-    /// and acknowledged it.
-    fn catch_up(&mut self, offset: i64) {
-        self.pump_until("the stream to reach the master's offset", |r| {
-            r.link.read_reploff() >= offset
-        });
-        let applied = (self.link.read_reploff() - self.link.reploff()) as usize;
-        self.link.handle_applied(applied);
-        self.link.send_ack();
-        self.pump();
-    }
-
-    fn handle_owned(&mut self, event: OwnedEvent) {
-        match event {
-            OwnedEvent::Chunk(bytes) => self.handle(Event::RdbChunk(&bytes)),
-            OwnedEvent::Stream(bytes) => self.handle(Event::Stream(&bytes)),
-            OwnedEvent::Other(event) => self.handle(event),
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                Chunk::Nothing
+            }
+            Err(_) => Chunk::Closed,
         }
     }
 }
 
-/// An event detached from the input it borrowed.
-enum OwnedEvent {
-    Chunk(Vec<u8>),
-    Stream(Vec<u8>),
-    Other(Event<'static>),
-}
+/// A browser replica: core's link over a WebSocket.
+type WsReplica = LinkReplica<Ws>;
 
-fn owned(event: Event<'_>) -> OwnedEvent {
-    match event {
-        Event::RdbChunk(bytes) => OwnedEvent::Chunk(bytes.to_vec()),
-        Event::Stream(bytes) => OwnedEvent::Stream(bytes.to_vec()),
-        Event::Connected => OwnedEvent::Other(Event::Connected),
-        Event::Handshake(step) => OwnedEvent::Other(Event::Handshake(step)),
-        Event::FullResync { replid, offset } => OwnedEvent::Other(Event::FullResync { replid, offset }),
-        Event::RdbStart { size } => OwnedEvent::Other(Event::RdbStart { size }),
-        Event::RdbEnd => OwnedEvent::Other(Event::RdbEnd),
-        Event::Continue { new_replid } => OwnedEvent::Other(Event::Continue { new_replid }),
-        Event::Failed(failure) => OwnedEvent::Other(Event::Failed(failure)),
-    }
+fn browser(port: u16, password: Option<&str>, resume: Option<(ReplId, i64)>) -> WsReplica {
+    let socket = open(port, "/replication", None).expect("the upgrade");
+    let config = LinkConfig {
+        masterauth: password.map(|p| p.as_bytes().to_vec()),
+        timeout_ms: 60_000,
+        resume,
+        ..LinkConfig::default()
+    };
+    LinkReplica::new(Ws(socket), config)
 }
 
 /// A vitrine loading `keyspace` from an RDB: the replica's data, readable
@@ -272,13 +134,16 @@ fn master_offset(conn: &mut Conn) -> i64 {
     info_field(conn, "replication", "master_repl_offset").parse().unwrap()
 }
 
-#[test]
-fn full_sync_of_every_type_then_live_writes() {
-    let (master, ws_port) = master(&[]);
-    let mut conn = master.connect();
-    populate(&mut conn);
-
-    let mut replica = WsReplica::connect(ws_port, WsReplica::config(None));
+/// Full sync from `ws_port` of what `source` holds (its dataset read by
+/// `conn`), three rounds of live writes through `writer`, all checked on a
+/// mirror; `stream_offset` reads the offset the browser must reach.
+fn sync_and_follow(
+    ws_port: u16,
+    conn: &mut Conn,
+    writer: &mut Conn,
+    mut stream_offset: impl FnMut() -> i64,
+) -> (WsReplica, Server) {
+    let mut replica = browser(ws_port, None, None);
     replica.pump_until("the stream", |r| r.link.state() == State::Connected);
     assert!(
         replica.log.iter().any(|e| e.starts_with("FullResync")),
@@ -290,12 +155,40 @@ fn full_sync_of_every_type_then_live_writes() {
         "diskless: {:?}",
         replica.log
     );
-    let expected = Dataset::read(&mut conn);
     let copy = mirror(&replica.keyspace);
-    assert_same(&Dataset::read_port(copy.port), "browser replica", &expected, "master");
+    assert_same(
+        &Dataset::read_port(copy.port).normalized(),
+        "browser replica",
+        &Dataset::read(conn).normalized(),
+        "source",
+    );
+    for round in 0..3 {
+        live_writes(writer, round);
+    }
+    let offset = stream_offset();
+    replica.catch_up(offset);
+    replay(&mut copy.connect(), &replica.stream);
+    assert_same(
+        &Dataset::read_port(copy.port).normalized(),
+        "browser replica",
+        &Dataset::read(conn).normalized(),
+        "source",
+    );
+    (replica, copy)
+}
+
+#[test]
+fn full_sync_of_every_type_live_writes_and_partial_resync() {
+    let (master, ws_port) = master(&[]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let mut offsets = master.connect();
+    let (mut replica, copy) = sync_and_follow(ws_port, &mut conn, &mut master.connect(), || {
+        master_offset(&mut offsets)
+    });
 
     // Counted apart from TCP replicas, but a replica client all the same.
-    wait_for("the browser replica online", Duration::from_secs(10), || {
+    wait_for("the browser replica counted", Duration::from_secs(10), || {
         replica.pump();
         info_field(&mut conn, "replication", "browser_replicas") == "1"
     });
@@ -304,17 +197,173 @@ fn full_sync_of_every_type_then_live_writes() {
     let list = String::from_utf8(conn.cmd(&["CLIENT", "LIST", "TYPE", "replica"])).unwrap();
     assert!(list.contains(" flags=S "), "{list}");
 
-    for round in 0..3 {
-        live_writes(&mut conn, round);
+    // Cut off: the tab resumes where it was, without a new snapshot.
+    assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !replica.closed {
+        assert!(Instant::now() < deadline, "the link was not closed");
+        replica.pump();
     }
-    let offset = master_offset(&mut conn);
-    replica.catch_up(offset);
-    let mut copy_conn = copy.connect();
-    replay(&mut copy_conn, &replica.stream);
+    let resume = replica.link.resume_point().expect("a resume point");
+    run(
+        &mut conn,
+        &[&["SET", "while-away", "1"], &["HSET", "bighash", "new", "field"]],
+    );
+    let mut again = browser(ws_port, None, Some(resume));
+    again.catch_up(master_offset(&mut conn));
+    assert!(
+        again.log.iter().any(|e| e == "Continue { new_replid: None }"),
+        "{:?}",
+        again.log
+    );
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "1");
+    replay(&mut copy.connect(), &again.stream);
     assert_same(
         &Dataset::read_port(copy.port).normalized(),
         "browser replica",
         &Dataset::read(&mut conn).normalized(),
         "master",
     );
+}
+
+#[test]
+fn a_vitrine_replica_of_redis_serves_browser_replicas() {
+    if !common::redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    let redis = Server::start(Kind::Redis, &[]);
+    let mut writer = redis.connect();
+    populate(&mut writer);
+    let redis_port = redis.port.to_string();
+    let (vitrine, ws_port) = master(&["--replicaof", "127.0.0.1", &redis_port]);
+    wait_caught_up(&redis, &vitrine);
+    let mut offsets = redis.connect();
+    let (_replica, _copy) = sync_and_follow(ws_port, &mut vitrine.connect(), &mut writer, || {
+        wait_caught_up(&redis, &vitrine);
+        master_offset(&mut offsets)
+    });
+}
+
+/// Sends one command in a binary frame and reads the reply frame.
+fn command(socket: &mut WebSocket<TcpStream>, args: &[&str]) -> Vec<u8> {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    socket
+        .send(Message::Binary(common::encode(&args).into()))
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match socket.read() {
+            Ok(Message::Binary(bytes)) => return bytes.to_vec(),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(tungstenite::Error::Io(_)) if Instant::now() < deadline => {}
+            Err(error) => panic!("no reply: {error}"),
+        }
+    }
+}
+
+/// Reads until the server closes; the close frame's code, if any.
+fn closed_with(socket: &mut WebSocket<TcpStream>) -> Option<u16> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match socket.read() {
+            Ok(Message::Close(frame)) => return frame.map(|f| f.code.into()),
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                assert!(Instant::now() < deadline, "the server kept the connection open");
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A raw HTTP GET: the status line and the whole response.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .expect("the server closes after its response");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn what_a_page_may_not_do_is_refused() {
+    let (master, ws_port) = master(&["--requirepass", "master", "--websocket-requirepass", "tab"]);
+    let mut conn = master.connect();
+    assert_eq!(conn.cmd(&["AUTH", "master"]), b"+OK\r\n");
+    run(&mut conn, &[&["SET", "k", "v"]]);
+
+    // The dashboard page, and nothing else, over plain HTTP.
+    let page = http_get(ws_port, "/");
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    assert!(page.contains("Content-Type: text/html"), "{page}");
+    assert!(page.contains("<html"), "{page}");
+    assert!(http_get(ws_port, "/nothing-here").starts_with("HTTP/1.1 404 "));
+    assert!(http_get(ws_port, "/replication").starts_with("HTTP/1.1 426 "));
+
+    // Origins: none (a tool) and the page's own pass; a foreign one gets 403.
+    assert_eq!(
+        open(ws_port, "/replication", Some("http://evil.example")).err(),
+        Some(403)
+    );
+    let own = format!("http://127.0.0.1:{ws_port}");
+    let mut socket = open(ws_port, "/replication", Some(&own)).expect("same origin");
+
+    // The secret is websocket-requirepass, never requirepass.
+    assert!(command(&mut socket, &["PING"]).starts_with(b"-NOAUTH "));
+    assert!(command(&mut socket, &["SET", "k", "page"]).starts_with(b"-NOAUTH "));
+    assert!(command(&mut socket, &["AUTH", "master"]).starts_with(b"-WRONGPASS "));
+    assert!(command(&mut socket, &["AUTH", "wrong"]).starts_with(b"-WRONGPASS "));
+    assert_eq!(command(&mut socket, &["AUTH", "tab"]), b"+OK\r\n");
+    assert_eq!(command(&mut socket, &["PING"]), b"+PONG\r\n");
+
+    // Authenticated, it still cannot write or reconfigure anything.
+    for write in [
+        &["SET", "k", "page"][..],
+        &["DEL", "k"],
+        &["FLUSHALL"],
+        &["CONFIG", "SET", "requirepass", ""],
+        &["EVAL", "return 1", "0"],
+        &["MULTI"],
+    ] {
+        let reply = command(&mut socket, write);
+        assert!(
+            reply.starts_with(b"-"),
+            "{write:?}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    assert_eq!(conn.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+    assert_eq!(conn.cmd(&["DBSIZE"]), b":1\r\n");
+
+    // A link with the wrong secret fails its handshake.
+    let mut wrong = browser(ws_port, Some("master"), None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wrong.closed {
+        assert!(Instant::now() < deadline, "{:?}", wrong.log);
+        wrong.pump();
+    }
+    assert!(wrong.log.iter().any(|e| e.contains("AuthError")), "{:?}", wrong.log);
+    // The right one syncs.
+    let mut right = browser(ws_port, Some("tab"), None);
+    right.pump_until("the stream", |r| r.link.state() == State::Connected);
+    assert_eq!(right.keyspace.total_keys(), 1);
+
+    // An oversized frame closes the connection (1009: message too big).
+    let big = vec![b'x'; 100 * 1024];
+    let _ = socket.send(Message::Binary(big.into()));
+    assert_eq!(closed_with(&mut socket), Some(1009));
+    // A text frame too (1003: binary only).
+    let mut texting = open(ws_port, "/replication", None).expect("upgrade");
+    let _ = texting.send(Message::Text("PING\r\n".into()));
+    assert_eq!(closed_with(&mut texting), Some(1003));
+    assert_eq!(conn.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
 }
