@@ -3,11 +3,13 @@
 
 mod config;
 mod daemon;
+mod dashboard;
 mod limits;
 mod log;
 mod persist;
 mod replica;
 mod server;
+mod websocket;
 
 use config::{parse_command_line, CommandLine};
 use tikv_jemallocator::Jemalloc;

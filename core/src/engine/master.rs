@@ -132,6 +132,9 @@ pub struct Replica {
     /// Online after a streamed snapshot, its stream held until its first
     /// `REPLCONF ACK` (`repl_start_cmd_stream_on_ack`).
     stream_on_ack: bool,
+    /// A browser replica ([`super::browser`]): served diskless only and
+    /// left out of `connected_slaves`.
+    pub browser: bool,
 }
 
 impl Replica {
@@ -450,6 +453,7 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
         file: None,
         progress_ms: server.now_ms,
         stream_on_ack: false,
+        browser: state.has(client_flag::BROWSER),
     });
     let last = server.master.replicas.len() - 1;
     &mut server.master.replicas[last]
@@ -707,7 +711,13 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
         .iter()
         .filter(|r| r.state == ReplicaState::WaitBgsaveStart)
         .all(|r| r.capa_eof);
-    let socket_target = server.config.bool(Id::ReplDisklessSync) && all_eof;
+    // Browser replicas alone never make the master write to disk.
+    let only_browsers = server
+        .master
+        .replicas
+        .iter()
+        .all(|r| r.state != ReplicaState::WaitBgsaveStart || r.browser);
+    let socket_target = (server.config.bool(Id::ReplDisklessSync) || only_browsers) && all_eof;
     let target = if socket_target { "replicas sockets" } else { "disk" };
     server.log(2, &format!("Starting BGSAVE for SYNC with target: {}", target));
     let started = if socket_target {
@@ -1090,11 +1100,12 @@ pub const NOREPLICAS: &[u8] = b"NOREPLICAS Not enough good replicas to write.";
 /// `connected_slaves` and the `slaveN:` lines of `INFO replication`.
 pub fn write_info(server: &Server, out: &mut String) {
     use core::fmt::Write;
-    let _ = write!(out, "connected_slaves:{}\r\n", server.master.connected());
+    let tcp_replicas = server.master.connected() - super::browser::count(server);
+    let _ = write!(out, "connected_slaves:{}\r\n", tcp_replicas);
     let now = server.now_ms;
     let mut n = 0;
     for replica in &server.master.replicas {
-        if replica.state == ReplicaState::Handshake {
+        if replica.state == ReplicaState::Handshake || replica.browser {
             continue;
         }
         let _ = write!(
@@ -1109,6 +1120,7 @@ pub fn write_info(server: &Server, out: &mut String) {
         );
         n += 1;
     }
+    super::browser::write_info(server, out);
 }
 
 /// Replicas that acknowledged `offset` or more (`replicationCountAcksByOffset`).

@@ -20,6 +20,7 @@
 //! the seed given to [`Engine::new`].
 
 pub mod blocking;
+pub mod browser;
 pub mod client;
 pub mod clients;
 pub mod info;
@@ -47,7 +48,7 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
-use client::{client_flag, Client, ConnInfo};
+use client::{client_flag, ConnInfo};
 pub use clients::{ClientHandle, Clients};
 use stats::Stats;
 
@@ -405,21 +406,8 @@ impl Engine {
     /// Registers a new connection. `Err` carries the bytes to write before
     /// closing it (max clients reached, protected mode).
     pub fn connect(&mut self, conn: ConnInfo, now_ms: i64) -> Result<ClientHandle, &'static [u8]> {
-        self.set_clock(now_ms);
-        let hot = self.server.config.hot();
-        if self.server.clients.len() >= hot.maxclients {
-            self.server.stats.rejected_connections += 1;
-            return Err(b"-ERR max number of clients reached\r\n");
-        }
-        if hot.protected_mode && hot.requirepass.is_none() && !conn.is_local {
-            self.server.stats.rejected_connections += 1;
-            return Err(PROTECTED_MODE_ERROR);
-        }
-        self.server.stats.total_connections_received += 1;
-        let id = self.server.next_client_id;
-        self.server.next_client_id += 1;
-        let authenticated = hot.requirepass.is_none();
-        Ok(self.server.clients.insert(Client::new(id, conn, now_ms, authenticated)))
+        let password_set = self.server.config.hot().requirepass.is_some();
+        self.admit(conn, now_ms, password_set, 0)
     }
 
     /// The buffer to append the peer's bytes to.
