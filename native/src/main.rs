@@ -2,15 +2,14 @@
 //! Redis-compatible server, configured exactly as `redis-server` is.
 
 mod config;
-// Served by the WebSocket listener, which arrives with issue 5's server side.
 mod daemon;
-#[cfg_attr(not(test), allow(dead_code))]
 mod dashboard;
 mod limits;
 mod log;
 mod persist;
 mod replica;
 mod server;
+mod websocket;
 
 use config::{parse_command_line, CommandLine};
 use tikv_jemallocator::Jemalloc;

@@ -83,6 +83,8 @@ fn config_all(conn: &mut Conn) -> Vec<(String, String)> {
         .chunks(2)
         .map(|pair| (bulk_text(&pair[0]), bulk_text(&pair[1])))
         .filter(|(name, _)| !matches!(name.as_str(), "port" | "dir" | "logfile"))
+        // vitrine's own directives (the WebSocket listener), not Redis's.
+        .filter(|(name, _)| !name.starts_with("websocket-"))
         .collect();
     pairs.sort();
     pairs

@@ -8,135 +8,16 @@
 
 mod common;
 
+use common::link::{tcp, LinkReplica};
 use common::repl::info_field;
 
 use common::{Conn, Kind, Server};
-use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-use vitrine_core::config::Config;
-use vitrine_core::keyspace::Keyspace;
-use vitrine_core::rdb::load::Loader;
-use vitrine_core::rdb::LoadOptions;
 use vitrine_core::repl::link::State;
-use vitrine_core::repl::{Event, LinkConfig, ReplId, ReplicaLink};
+use vitrine_core::repl::{LinkConfig, ReplId};
 
-struct Replica {
-    socket: TcpStream,
-    link: ReplicaLink,
-    start: Instant,
-    keyspace: Keyspace,
-    loader: Option<Loader>,
-    stream: Vec<u8>,
-    log: Vec<String>,
-}
-
-fn handle(
-    event: Event<'_>,
-    keyspace: &mut Keyspace,
-    loader: &mut Option<Loader>,
-    stream: &mut Vec<u8>,
-    log: &mut Vec<String>,
-) {
-    match event {
-        Event::RdbChunk(bytes) => {
-            let loader = loader.as_mut().expect("RdbStart first");
-            loader.feed(keyspace, bytes).expect("the RDB loads");
-        }
-        Event::Stream(bytes) => stream.extend_from_slice(bytes),
-        other => {
-            log.push(format!("{other:?}"));
-            match other {
-                Event::RdbStart { size } => {
-                    let options = LoadOptions::from_config(&Config::new());
-                    *loader = Some(Loader::new(options, 0, false, size));
-                }
-                Event::RdbEnd => {
-                    let done = loader.take().expect("RdbStart first");
-                    assert!(done.is_done(), "the RDB ended early");
-                    done.finish().expect("the RDB is whole");
-                }
-                Event::Failed(failure) => panic!("link failed: {}; events: {log:?}", failure.log_line()),
-                _ => {}
-            }
-        }
-    }
-}
-
-impl Replica {
-    fn connect(port: u16, config: LinkConfig) -> Replica {
-        let socket = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        socket.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
-        let mut link = ReplicaLink::new(config);
-        link.handle_connected(0);
-        Replica {
-            socket,
-            link,
-            start: Instant::now(),
-            keyspace: Keyspace::new(16),
-            loader: None,
-            stream: Vec::new(),
-            log: Vec::new(),
-        }
-    }
-
-    fn now(&self) -> i64 {
-        self.start.elapsed().as_millis() as i64
-    }
-
-    /// Moves bytes both ways once.
-    fn pump(&mut self) {
-        let now = self.now();
-        let Replica {
-            socket,
-            link,
-            keyspace,
-            loader,
-            stream,
-            log,
-            ..
-        } = self;
-        while let Some(event) = link.poll_event() {
-            handle(event, keyspace, loader, stream, log);
-        }
-        let mut out = Vec::new();
-        if link.poll_output(&mut out) {
-            socket.write_all(&out).expect("write to master");
-        }
-        let mut buf = [0u8; 16 * 1024];
-        match socket.read(&mut buf) {
-            Ok(0) => panic!("master closed the connection; events: {log:?}"),
-            Ok(n) => {
-                let mut input = link.handle_input(now, &buf[..n]);
-                while let Some(event) = input.next_event() {
-                    handle(event, keyspace, loader, stream, log);
-                }
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("read: {e}"),
-        }
-        link.handle_timeout(now);
-        while let Some(event) = link.poll_event() {
-            handle(event, keyspace, loader, stream, log);
-        }
-        out.clear();
-        if link.poll_output(&mut out) {
-            socket.write_all(&out).expect("write to master");
-        }
-    }
-
-    fn pump_until(&mut self, what: &str, mut done: impl FnMut(&Replica) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(self) {
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; events: {:?}",
-                self.log
-            );
-            self.pump();
-        }
-    }
-}
+type Replica = LinkReplica<TcpStream>;
 
 fn dbsize(conn: &mut Conn, db: &str) -> usize {
     conn.cmd(&["SELECT", db]);
@@ -177,7 +58,7 @@ fn sync_and_stream(extra: &[&str], diskless: bool) {
         timeout_ms: 60_000,
         ..LinkConfig::default()
     };
-    let mut replica = Replica::connect(master.port, config.clone());
+    let mut replica = Replica::new(tcp(master.port), config.clone());
     replica.pump_until("the stream", |r| r.link.state() == State::Connected);
     assert_eq!(replica.keyspace.db_ref(0).len(), dbsize(&mut conn, "0"));
     assert_eq!(replica.keyspace.db_ref(3).len(), dbsize(&mut conn, "3"));
@@ -211,10 +92,7 @@ fn sync_and_stream(extra: &[&str], diskless: bool) {
     // The engine would apply every command; report them all as applied and
     // acknowledge: the master sees our offset.
     let received = replica.link.read_reploff();
-    let applied = (received - replica.link.reploff()) as usize;
-    replica.link.handle_applied(applied);
-    replica.link.send_ack();
-    replica.pump();
+    replica.apply_all_and_ack();
     let master_offset: i64 = info_field(&mut conn, "replication", "master_repl_offset")
         .parse()
         .unwrap();
@@ -238,8 +116,8 @@ fn sync_and_stream(extra: &[&str], diskless: bool) {
     );
     drop(replica);
     conn.cmd(&["SET", "while-away", "1"]);
-    let mut again = Replica::connect(
-        master.port,
+    let mut again = Replica::new(
+        tcp(master.port),
         LinkConfig {
             resume: Some(resume),
             ..config

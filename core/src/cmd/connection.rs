@@ -5,6 +5,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, Command, Group};
 use super::Ctx;
+use crate::engine::browser::required_password;
 use crate::engine::client::client_flag;
 use crate::engine::REDIS_VERSION;
 use crate::resp::reply::Reply;
@@ -110,10 +111,11 @@ fn quit(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
 }
 
 /// Checks a user and password against the only user, `default`, whose
-/// password is `requirepass` (none: any password is accepted).
+/// password is `requirepass` (`websocket-requirepass` for a browser
+/// replica; none: any password is accepted).
 fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> bool {
     let ok = user == b"default"
-        && match &ctx.config().hot().requirepass {
+        && match required_password(&ctx.server.config, ctx.client) {
             None => true,
             Some(required) => required.as_bytes() == password,
         };
@@ -130,7 +132,7 @@ fn auth(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         return;
     }
     let (user, password) = if args.len() == 2 {
-        if ctx.config().hot().requirepass.is_none() {
+        if required_password(&ctx.server.config, ctx.client).is_none() {
             reply.error(b"ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
             return;
         }

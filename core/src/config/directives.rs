@@ -326,4 +326,15 @@ directives! {
     Bind = "bind" => Kind::Special(Special::Bind), "* -::*", MULTI_ARG;
     Replicaof = "replicaof" | "slaveof" => Kind::Special(Special::ReplicaOf), "no one", IMMUTABLE | MULTI_ARG;
     LatencyTrackingInfoPercentiles = "latency-tracking-info-percentiles" => Kind::Special(Special::Percentiles), "50 99 99.9", MULTI_ARG | NOT_ACTIVE;
+
+    // vitrine's own: the WebSocket listener for browser replicas (not in
+    // Redis; off unless `websocket-port` is set). Port and addresses are
+    // fixed at start-up; the rest is read at each new connection.
+    WebsocketPort = "websocket-port" => int(0, 65535), "0", IMMUTABLE;
+    // Loopback only unless told otherwise, as Redis's shipped redis.conf
+    // binds: a dashboard is exposed on purpose, never by default.
+    WebsocketBind = "websocket-bind" => Kind::Special(Special::Bind), "127.0.0.1 -::1", IMMUTABLE | MULTI_ARG;
+    WebsocketRequirepass = "websocket-requirepass" => TEXT, "", SENSITIVE;
+    WebsocketAllowedOrigins = "websocket-allowed-origins" => Kind::Special(Special::Origins), "", MULTI_ARG;
+    WebsocketMaxclients = "websocket-maxclients" => uint(1, UINT_MAX), "1000", NONE;
 }

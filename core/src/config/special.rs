@@ -1,6 +1,6 @@
 //! Directives with a syntax of their own: `save`, `client-output-buffer-limit`,
 //! `bind`, `replicaof`, `notify-keyspace-events`, `oom-score-adj-values`,
-//! `latency-tracking-info-percentiles`.
+//! `latency-tracking-info-percentiles`, `websocket-allowed-origins`.
 
 use super::{parse_memory, ConfigError, Setting};
 use crate::util::number::parse_f64;
@@ -66,6 +66,9 @@ pub enum Special {
     OomScoreAdjValues,
     /// `latency-tracking-info-percentiles`: doubles in [0, 100].
     Percentiles,
+    /// `websocket-allowed-origins`: up to 64 origins (`scheme://host[:port]`)
+    /// or `*`; none means the page's own origin only.
+    Origins,
 }
 
 fn invalid(reason: &str) -> ConfigError {
@@ -215,9 +218,14 @@ impl Special {
                 }
                 Ok(Setting::OutputBufferLimits(limits))
             }
-            Special::Bind => {
-                if args.len() > 16 {
-                    return Err(invalid("Too many bind addresses specified."));
+            Special::Bind | Special::Origins => {
+                let (most, reason) = if self == Special::Bind {
+                    (16, "Too many bind addresses specified.")
+                } else {
+                    (64, "Too many allowed origins specified.")
+                };
+                if args.len() > most {
+                    return Err(invalid(reason));
                 }
                 let args: &[&[u8]] = if args.len() == 1 && args[0].is_empty() {
                     &[]

@@ -46,6 +46,9 @@ pub mod client_flag {
     pub const MASTER: u32 = 1 << 24;
     /// A replica of this server, past SYNC/PSYNC (`S`).
     pub const REPLICA: u32 = 1 << 25;
+    /// Came through the WebSocket listener: may only replicate
+    /// (see [`crate::engine::browser`]).
+    pub const BROWSER: u32 = 1 << 26;
 }
 
 /// How the host reached the client.

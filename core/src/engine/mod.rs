@@ -20,6 +20,7 @@
 //! the seed given to [`Engine::new`].
 
 pub mod blocking;
+pub mod browser;
 pub mod client;
 pub mod clients;
 pub mod info;
@@ -30,6 +31,7 @@ pub mod pubsub;
 pub mod replica;
 pub mod replication;
 pub mod stats;
+pub mod transfer;
 pub mod watch;
 
 #[cfg(test)]
@@ -46,7 +48,7 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
-use client::{client_flag, Client, ConnInfo};
+use client::{client_flag, ConnInfo};
 pub use clients::{ClientHandle, Clients};
 use stats::Stats;
 
@@ -137,9 +139,10 @@ pub trait Host {
         Err(String::from("Error loading the DB: this host has no files"))
     }
 
-    /// Reads the whole RDB file `filename` (a full resync sends it to
-    /// replicas). `Err` is the operating system's reason.
-    fn read_rdb_file(&mut self, filename: &str) -> Result<Vec<u8>, String> {
+    /// Opens the RDB file `filename` for one replica's full resync, which
+    /// reads it a chunk at a time as the replica takes it. `Err` is the
+    /// operating system's reason.
+    fn open_rdb_file(&mut self, filename: &str) -> Result<Box<dyn transfer::RdbFile>, String> {
         let _ = filename;
         Err(String::from("this host has no files"))
     }
@@ -403,21 +406,8 @@ impl Engine {
     /// Registers a new connection. `Err` carries the bytes to write before
     /// closing it (max clients reached, protected mode).
     pub fn connect(&mut self, conn: ConnInfo, now_ms: i64) -> Result<ClientHandle, &'static [u8]> {
-        self.set_clock(now_ms);
-        let hot = self.server.config.hot();
-        if self.server.clients.len() >= hot.maxclients {
-            self.server.stats.rejected_connections += 1;
-            return Err(b"-ERR max number of clients reached\r\n");
-        }
-        if hot.protected_mode && hot.requirepass.is_none() && !conn.is_local {
-            self.server.stats.rejected_connections += 1;
-            return Err(PROTECTED_MODE_ERROR);
-        }
-        self.server.stats.total_connections_received += 1;
-        let id = self.server.next_client_id;
-        self.server.next_client_id += 1;
-        let authenticated = hot.requirepass.is_none();
-        Ok(self.server.clients.insert(Client::new(id, conn, now_ms, authenticated)))
+        let password_set = self.server.config.hot().requirepass.is_some();
+        self.admit(conn, now_ms, password_set, 0)
     }
 
     /// The buffer to append the peer's bytes to.
@@ -425,14 +415,28 @@ impl Engine {
         self.server.clients.get_mut(handle).map(|c| &mut c.query)
     }
 
-    /// Pending output of `handle`.
+    /// Pending output of `handle`: its replies, then for a replica its
+    /// snapshot and stream (a piece at a time: call again after
+    /// [`Engine::consume_output`]).
     pub fn output(&self, handle: ClientHandle) -> &[u8] {
-        self.server.clients.get(handle).map_or(&[], |c| c.reply.bytes())
+        let Some(client) = self.server.clients.get(handle) else {
+            return &[];
+        };
+        let replies = client.reply.bytes();
+        if replies.is_empty() && client.state.has(client_flag::REPLICA) {
+            return master::pending_output(&self.server, handle.id);
+        }
+        replies
     }
 
     /// Drops `n` written bytes of `handle`'s output.
     pub fn consume_output(&mut self, handle: ClientHandle, n: usize) {
-        if let Some(client) = self.server.clients.get_mut(handle) {
+        let Some(client) = self.server.clients.get_mut(handle) else {
+            return;
+        };
+        if client.reply.is_empty() && client.state.has(client_flag::REPLICA) {
+            master::consume_output(&mut self.server, handle.id, n);
+        } else {
             client.reply.consume(n);
         }
     }
@@ -532,6 +536,13 @@ impl Engine {
     pub fn socket_save_data(&mut self, bytes: &[u8], now_ms: i64) {
         self.set_clock(now_ms);
         master::socket_save_data(&mut self.server, bytes);
+    }
+
+    /// Whether to read more of the streamed snapshot now: `false` while
+    /// its slowest replica is a window behind (the child then waits on
+    /// its full pipe).
+    pub fn socket_save_wants_data(&self) -> bool {
+        master::socket_save_wants_data(&self.server)
     }
 
     /// Records the load done at start-up (`rdb_last_load_keys_*`).

@@ -251,6 +251,9 @@ pub(crate) fn process_command_entry(
         reject(server, state, reply, entry, errors::NOAUTH);
         return;
     }
+    if let Some(message) = super::browser::refusal(server, state, entry) {
+        return reject(server, state, reply, entry, &message);
+    }
     if state.has(client_flag::MULTI) && command.has(flag::NO_MULTI) {
         reject(
             server,
@@ -573,5 +576,5 @@ pub(crate) fn reset_client(ctx: &mut Ctx<'_>) {
     ctx.client.db = 0;
     ctx.client.resp = 2;
     ctx.client.name = None;
-    ctx.client.authenticated = ctx.server.config.hot().requirepass.is_none();
+    ctx.client.authenticated = super::browser::required_password(&ctx.server.config, ctx.client).is_none();
 }

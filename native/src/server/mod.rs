@@ -179,6 +179,10 @@ pub async fn run(loaded: Loaded) -> Stopped {
         return Stopped::ListenFailed(reason);
     }
     crate::notice!("Ready to accept connections tcp");
+    let websocket = match crate::websocket::listen(&shared) {
+        Ok(websocket) => websocket,
+        Err(reason) => return Stopped::ListenFailed(reason),
+    };
     tokio::task::spawn_local(timer_loop(shared.clone()));
     tokio::task::spawn_local(crate::replica::run(shared.clone()));
     let mut signals = Signals::new();
@@ -204,6 +208,9 @@ pub async fn run(loaded: Loaded) -> Stopped {
         }
     }
     listeners.borrow_mut().close();
+    if let Some(mut websocket) = websocket {
+        websocket.close();
+    }
     Stopped::Shutdown
 }
 

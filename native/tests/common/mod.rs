@@ -6,6 +6,7 @@
 
 pub mod dataset;
 pub mod legacy_rdb;
+pub mod link;
 pub mod repl;
 
 use std::io::{Read, Write};

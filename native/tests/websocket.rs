@@ -1,0 +1,369 @@
+//! The WebSocket listener against a real WebSocket client (tungstenite,
+//! as re-exported by tokio-tungstenite) driving core's `ReplicaLink` and
+//! `rdb::load::Loader`, as a browser replica does: a full sync of a dataset
+//! of every type equals the master's, live writes arrive in the stream,
+//! `CLIENT KILL TYPE replica` is followed by a partial resync, and what a
+//! page may not do (write, use the wrong secret, come from a foreign
+//! origin, send an oversized frame) is refused.
+//!
+//! How the replica's keyspace is checked: the loaded keyspace is written
+//! as an RDB and loaded by a fresh vitrine (the "mirror"); the stream bytes
+//! the link received are then sent to the mirror as plain commands. The
+//! mirror's dataset must equal the master's.
+
+mod common;
+
+use common::dataset::{assert_same, Dataset};
+use common::link::{Chunk, LinkReplica, Pipe};
+use common::repl::{info_field, live_writes, populate, run, wait_caught_up, wait_for};
+use common::{scratch_dir, Conn, Kind, Server};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocket;
+use tokio_tungstenite::tungstenite::{self, Message};
+use vitrine_core::config::Config;
+use vitrine_core::keyspace::Keyspace;
+use vitrine_core::rdb::encoder::{write_keyspace, Aux, SaveOptions};
+use vitrine_core::repl::link::State;
+use vitrine_core::repl::{LinkConfig, ReplId};
+
+/// A vitrine master with its WebSocket listener on a free port.
+fn master(extra: &[&str]) -> (Server, u16) {
+    let ws_port = common::free_port();
+    let port = ws_port.to_string();
+    let mut args = vec!["--websocket-port", &port, "--repl-diskless-sync-delay", "0"];
+    args.extend_from_slice(extra);
+    let server = Server::start(Kind::Vitrine, &args);
+    (server, ws_port)
+}
+
+/// Opens `ws://127.0.0.1:port/path` with `origin`; a refused handshake
+/// gives the HTTP status as `Err`.
+fn open(port: u16, path: &str, origin: Option<&str>) -> Result<WebSocket<TcpStream>, u16> {
+    let mut request = format!("ws://127.0.0.1:{port}{path}")
+        .into_client_request()
+        .expect("a request");
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().expect("a header value"));
+    }
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    match tungstenite::client::client(request, stream) {
+        Ok((socket, _response)) => {
+            socket
+                .get_ref()
+                .set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
+            Ok(socket)
+        }
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("the handshake failed: {other}"),
+    }
+}
+
+/// A WebSocket as the replica's pipe: binary frames both ways.
+struct Ws(WebSocket<TcpStream>);
+
+impl Pipe for Ws {
+    fn send(&mut self, bytes: &[u8]) -> bool {
+        self.0.send(Message::Binary(bytes.to_vec().into())).is_ok()
+    }
+
+    fn receive(&mut self) -> Chunk {
+        match self.0.read() {
+            Ok(Message::Binary(bytes)) => Chunk::Bytes(bytes.to_vec()),
+            Ok(Message::Close(_)) => Chunk::Closed,
+            Ok(_) => Chunk::Nothing,
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                Chunk::Nothing
+            }
+            Err(_) => Chunk::Closed,
+        }
+    }
+}
+
+/// A browser replica: core's link over a WebSocket.
+type WsReplica = LinkReplica<Ws>;
+
+fn browser(port: u16, password: Option<&str>, resume: Option<(ReplId, i64)>) -> WsReplica {
+    let socket = open(port, "/replication", None).expect("the upgrade");
+    let config = LinkConfig {
+        masterauth: password.map(|p| p.as_bytes().to_vec()),
+        timeout_ms: 60_000,
+        resume,
+        ..LinkConfig::default()
+    };
+    LinkReplica::new(Ws(socket), config)
+}
+
+/// A vitrine loading `keyspace` from an RDB: the replica's data, readable
+/// with commands.
+fn mirror(keyspace: &Keyspace) -> Server {
+    let dir = scratch_dir("ws-mirror");
+    let aux = Aux {
+        redis_ver: "7.0.15",
+        ctime: 0,
+        used_mem: 0,
+        replication: None,
+        aof_base: false,
+    };
+    let options = SaveOptions::from_config(&Config::new());
+    let Ok(bytes) = write_keyspace(keyspace, &aux, options, Vec::new(), || {});
+    std::fs::write(dir.join("dump.rdb"), bytes).expect("write the dump");
+    Server::start_in(Kind::Vitrine, None, dir, &["--save", "", "--appendonly", "no"])
+}
+
+/// Sends stream bytes to `conn` as commands and waits until it ran them.
+fn replay(conn: &mut Conn, stream: &[u8]) {
+    conn.send_raw(stream);
+    conn.send(&[b"ECHO", b"replayed"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while conn.read_reply() != b"$8\r\nreplayed\r\n" {
+        assert!(Instant::now() < deadline, "the replay never finished");
+    }
+}
+
+fn master_offset(conn: &mut Conn) -> i64 {
+    info_field(conn, "replication", "master_repl_offset").parse().unwrap()
+}
+
+/// Full sync from `ws_port` of what `source` holds (its dataset read by
+/// `conn`), three rounds of live writes through `writer`, all checked on a
+/// mirror; `stream_offset` reads the offset the browser must reach.
+fn sync_and_follow(
+    ws_port: u16,
+    conn: &mut Conn,
+    writer: &mut Conn,
+    mut stream_offset: impl FnMut() -> i64,
+) -> (WsReplica, Server) {
+    let mut replica = browser(ws_port, None, None);
+    replica.pump_until("the stream", |r| r.link.state() == State::Connected);
+    assert!(
+        replica.log.iter().any(|e| e.starts_with("FullResync")),
+        "{:?}",
+        replica.log
+    );
+    assert!(
+        replica.log.iter().any(|e| e == "RdbStart { size: None }"),
+        "diskless: {:?}",
+        replica.log
+    );
+    let copy = mirror(&replica.keyspace);
+    assert_same(
+        &Dataset::read_port(copy.port).normalized(),
+        "browser replica",
+        &Dataset::read(conn).normalized(),
+        "source",
+    );
+    for round in 0..3 {
+        live_writes(writer, round);
+    }
+    let offset = stream_offset();
+    replica.catch_up(offset);
+    replay(&mut copy.connect(), &replica.stream);
+    assert_same(
+        &Dataset::read_port(copy.port).normalized(),
+        "browser replica",
+        &Dataset::read(conn).normalized(),
+        "source",
+    );
+    (replica, copy)
+}
+
+#[test]
+fn full_sync_of_every_type_live_writes_and_partial_resync() {
+    let (master, ws_port) = master(&[]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let mut offsets = master.connect();
+    let (mut replica, copy) = sync_and_follow(ws_port, &mut conn, &mut master.connect(), || {
+        master_offset(&mut offsets)
+    });
+
+    // Counted apart from TCP replicas, but a replica client all the same.
+    wait_for("the browser replica counted", Duration::from_secs(10), || {
+        replica.pump();
+        info_field(&mut conn, "replication", "browser_replicas") == "1"
+    });
+    assert_eq!(info_field(&mut conn, "replication", "connected_slaves"), "0");
+    assert_eq!(info_field(&mut conn, "replication", "slave0"), "");
+    let list = String::from_utf8(conn.cmd(&["CLIENT", "LIST", "TYPE", "replica"])).unwrap();
+    assert!(list.contains(" flags=S "), "{list}");
+
+    // Cut off: the tab resumes where it was, without a new snapshot.
+    assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !replica.closed {
+        assert!(Instant::now() < deadline, "the link was not closed");
+        replica.pump();
+    }
+    let resume = replica.link.resume_point().expect("a resume point");
+    run(
+        &mut conn,
+        &[&["SET", "while-away", "1"], &["HSET", "bighash", "new", "field"]],
+    );
+    let mut again = browser(ws_port, None, Some(resume));
+    again.catch_up(master_offset(&mut conn));
+    assert!(
+        again.log.iter().any(|e| e == "Continue { new_replid: None }"),
+        "{:?}",
+        again.log
+    );
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "1");
+    replay(&mut copy.connect(), &again.stream);
+    assert_same(
+        &Dataset::read_port(copy.port).normalized(),
+        "browser replica",
+        &Dataset::read(&mut conn).normalized(),
+        "master",
+    );
+}
+
+#[test]
+fn a_vitrine_replica_of_redis_serves_browser_replicas() {
+    if !common::redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    let redis = Server::start(Kind::Redis, &[]);
+    let mut writer = redis.connect();
+    populate(&mut writer);
+    let redis_port = redis.port.to_string();
+    let (vitrine, ws_port) = master(&["--replicaof", "127.0.0.1", &redis_port]);
+    wait_caught_up(&redis, &vitrine);
+    let mut offsets = redis.connect();
+    let (_replica, _copy) = sync_and_follow(ws_port, &mut vitrine.connect(), &mut writer, || {
+        wait_caught_up(&redis, &vitrine);
+        master_offset(&mut offsets)
+    });
+}
+
+/// Sends one command in a binary frame and reads the reply frame.
+fn command(socket: &mut WebSocket<TcpStream>, args: &[&str]) -> Vec<u8> {
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    socket
+        .send(Message::Binary(common::encode(&args).into()))
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match socket.read() {
+            Ok(Message::Binary(bytes)) => return bytes.to_vec(),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(tungstenite::Error::Io(_)) if Instant::now() < deadline => {}
+            Err(error) => panic!("no reply: {error}"),
+        }
+    }
+}
+
+/// Reads until the server closes; the close frame's code, if any.
+fn closed_with(socket: &mut WebSocket<TcpStream>) -> Option<u16> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match socket.read() {
+            Ok(Message::Close(frame)) => return frame.map(|f| f.code.into()),
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+            {
+                assert!(Instant::now() < deadline, "the server kept the connection open");
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A raw HTTP GET: the status line and the whole response.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .expect("the server closes after its response");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn what_a_page_may_not_do_is_refused() {
+    let (master, ws_port) = master(&["--requirepass", "master", "--websocket-requirepass", "tab"]);
+    let mut conn = master.connect();
+    assert_eq!(conn.cmd(&["AUTH", "master"]), b"+OK\r\n");
+    run(&mut conn, &[&["SET", "k", "v"]]);
+
+    // The dashboard page, and nothing else, over plain HTTP.
+    let page = http_get(ws_port, "/");
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    assert!(page.contains("Content-Type: text/html"), "{page}");
+    assert!(page.contains("<html"), "{page}");
+    assert!(http_get(ws_port, "/nothing-here").starts_with("HTTP/1.1 404 "));
+    assert!(http_get(ws_port, "/replication").starts_with("HTTP/1.1 426 "));
+
+    // Origins: none (a tool) and the page's own pass; a foreign one gets 403.
+    assert_eq!(
+        open(ws_port, "/replication", Some("http://evil.example")).err(),
+        Some(403)
+    );
+    let own = format!("http://127.0.0.1:{ws_port}");
+    let mut socket = open(ws_port, "/replication", Some(&own)).expect("same origin");
+
+    // The secret is websocket-requirepass, never requirepass.
+    assert!(command(&mut socket, &["PING"]).starts_with(b"-NOAUTH "));
+    assert!(command(&mut socket, &["SET", "k", "page"]).starts_with(b"-NOAUTH "));
+    assert!(command(&mut socket, &["AUTH", "master"]).starts_with(b"-WRONGPASS "));
+    assert!(command(&mut socket, &["AUTH", "wrong"]).starts_with(b"-WRONGPASS "));
+    assert_eq!(command(&mut socket, &["AUTH", "tab"]), b"+OK\r\n");
+    assert_eq!(command(&mut socket, &["PING"]), b"+PONG\r\n");
+
+    // Authenticated, it still cannot write or reconfigure anything.
+    for write in [
+        &["SET", "k", "page"][..],
+        &["DEL", "k"],
+        &["FLUSHALL"],
+        &["CONFIG", "SET", "requirepass", ""],
+        &["EVAL", "return 1", "0"],
+        &["MULTI"],
+    ] {
+        let reply = command(&mut socket, write);
+        assert!(
+            reply.starts_with(b"-"),
+            "{write:?}: {}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+    assert_eq!(conn.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+    assert_eq!(conn.cmd(&["DBSIZE"]), b":1\r\n");
+
+    // A link with the wrong secret fails its handshake.
+    let mut wrong = browser(ws_port, Some("master"), None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wrong.closed {
+        assert!(Instant::now() < deadline, "{:?}", wrong.log);
+        wrong.pump();
+    }
+    assert!(wrong.log.iter().any(|e| e.contains("AuthError")), "{:?}", wrong.log);
+    // The right one syncs.
+    let mut right = browser(ws_port, Some("tab"), None);
+    right.pump_until("the stream", |r| r.link.state() == State::Connected);
+    assert_eq!(right.keyspace.total_keys(), 1);
+
+    // An oversized frame closes the connection (1009: message too big).
+    let big = vec![b'x'; 100 * 1024];
+    let _ = socket.send(Message::Binary(big.into()));
+    assert_eq!(closed_with(&mut socket), Some(1009));
+    // A text frame too (1003: binary only).
+    let mut texting = open(ws_port, "/replication", None).expect("upgrade");
+    let _ = texting.send(Message::Text("PING\r\n".into()));
+    assert_eq!(closed_with(&mut texting), Some(1003));
+    assert_eq!(conn.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+}
