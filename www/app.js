@@ -280,6 +280,9 @@ async function main() {
     startScan();
   });
   $("more").addEventListener("click", more);
+  // Leaving the page ends the link at once (a close frame), rather than
+  // when the master's repl-timeout notices the silence.
+  addEventListener("pagehide", () => replica?.close());
   setInterval(() => {
     perSecond.shift();
     perSecond.push(0);
