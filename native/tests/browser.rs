@@ -493,3 +493,159 @@ fn refusals_are_explained() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Loads `count` keys into `port` (70% strings, 10% hashes, 10% lists, 5%
+/// sets, 5% sorted sets, 5 elements each) through one pipelined connection.
+fn load_keys(port: u16, count: usize) {
+    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut reader = stream.try_clone().expect("clone");
+    let drain = std::thread::spawn(move || {
+        // Every reply is one short line (+OK or :n).
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut lines = 0;
+        while lines < count {
+            let n = reader.read(&mut buffer).expect("replies");
+            assert!(n > 0, "the server closed the loading connection");
+            lines += buffer[..n].iter().filter(|&&b| b == b'\n').count();
+        }
+    });
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, stream);
+    for i in 0..count {
+        let key = format!("key:{i}");
+        let args: Vec<String> = match i % 20 {
+            0 | 1 => ["HSET", &key, "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"]
+                .map(String::from)
+                .to_vec(),
+            2 | 3 => ["RPUSH", &key, "a", "b", "c", "d", "e"].map(String::from).to_vec(),
+            4 => ["SADD", &key, "a", "b", "c", "d", "e"].map(String::from).to_vec(),
+            5 => ["ZADD", &key, "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]
+                .map(String::from)
+                .to_vec(),
+            _ => vec!["SET".into(), key.clone(), format!("value-{i:012}")],
+        };
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        writer.write_all(&common::encode(&args)).expect("write");
+    }
+    writer.flush().expect("flush");
+    drain.join().expect("the reply reader");
+}
+
+/// Measurements for the issue's benchmarks (not a pass/fail test; run
+/// with `cargo test --release -p vitrine-server --test browser -- --ignored
+/// --nocapture`, `BENCH_KEYS` keys, 1,000,000 by default): a full sync into
+/// the tab against a native vitrine replica of the same master, the tab's
+/// wasm memory per key against the master's `used_memory` per key, and the
+/// change-event latency (master write → JavaScript callback) at 1,000
+/// writes per second.
+#[test]
+#[ignore]
+fn bench_tab_full_sync_memory_and_latency() {
+    let Some(browser) = Browser::start() else {
+        eprintln!("skipped: chromium and chromedriver are not installed");
+        return;
+    };
+    let count: usize = std::env::var("BENCH_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let (server, ws_port) = master(&[]);
+    let mut conn = server.connect();
+    let empty_memory: f64 = info_field(&mut conn, "memory", "used_memory")
+        .parse()
+        .expect("used_memory");
+    load_keys(server.port, count);
+    let used_memory: f64 = info_field(&mut conn, "memory", "used_memory")
+        .parse()
+        .expect("used_memory");
+    assert_eq!(conn.cmd(&["DBSIZE"]), format!(":{count}\r\n").into_bytes());
+
+    // A native vitrine replica of the same master, then the tab (the
+    // page's own replica pointed nowhere, a fresh one timed): the median
+    // of three full syncs each.
+    let rounds = 3;
+    let port = server.port.to_string();
+    let mut native = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let replica = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &port]);
+        let mut replica_conn = replica.connect();
+        wait_for("the native replica", Duration::from_secs(600), || {
+            info_field(&mut replica_conn, "replication", "master_link_status") == "up"
+                && info_field(&mut replica_conn, "replication", "master_sync_in_progress") == "0"
+        });
+        native.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    browser.open(&format!("http://127.0.0.1:{ws_port}/?url=not-a-url"));
+    browser.wait("the module", "window.replica !== undefined", Duration::from_secs(30));
+    let measured = browser.eval(&format!(
+        "const module = await import('/vitrine_web.js');
+         const exports = await module.default();
+         const times = [];
+         let grown = 0, keys = 0;
+         for (let round = 0; round < {rounds}; round++) {{
+           if (window.bench) {{ window.bench.close(); window.bench.free(); }}
+           const before = exports.memory.buffer.byteLength;
+           const t0 = performance.now();
+           window.bench = await module.Replica.connect('ws://127.0.0.1:{ws_port}/replication');
+           times.push(performance.now() - t0);
+           if (round === 0) grown = exports.memory.buffer.byteLength - before;
+           keys = window.bench.stats().keys;
+         }}
+         return [times, keys, grown];"
+    ));
+    let median = |mut times: Vec<f64>| {
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    };
+    let tab_times: Vec<f64> = serde_json::from_value(measured[0].clone()).expect("times");
+    let (tab, native) = (median(tab_times), median(native));
+    let (keys, grown) = (
+        measured[1].as_u64().expect("keys"),
+        measured[2].as_f64().expect("bytes"),
+    );
+    assert_eq!(keys, count as u64);
+
+    // Latency: each write carries its wall-clock time; the tab's change
+    // listener reads it back on arrival.
+    browser.eval(
+        "window.latencies = [];
+         window.bench.on('change', e => {
+           if (e.key && e.key.startsWith('lat:')) window.latencies.push(Date.now() - Number(window.bench.get(e.key)));
+         });
+         return null;",
+    );
+    let rate = 1000;
+    let writes = 3000;
+    let start = Instant::now();
+    for i in 0..writes {
+        let due = start + Duration::from_micros(i * 1_000_000 / rate);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis()
+            .to_string();
+        conn.cmd(&["SET", &format!("lat:{}", i % 100), &now]);
+    }
+    browser.wait(
+        "every event",
+        &format!("window.latencies.length >= {writes}"),
+        Duration::from_secs(30),
+    );
+    let mut latencies: Vec<f64> = serde_json::from_value(browser.eval("return window.latencies;")).expect("numbers");
+    latencies.sort_by(f64::total_cmp);
+    let at = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "{count} keys: full sync native replica {native:.0} ms, tab {tab:.0} ms (ratio {:.2}); \
+         memory per key: master {:.0} B, tab {:.0} B; \
+         change events at {rate}/s: p50 {} ms, p99 {} ms, max {} ms",
+        tab / native,
+        (used_memory - empty_memory) / count as f64,
+        grown / count as f64,
+        at(0.5),
+        at(0.99),
+        at(1.0),
+    );
+}
