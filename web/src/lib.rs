@@ -65,6 +65,12 @@ export interface StateEvent {
 export interface SyncEvent {
   full: boolean;
 }
+/** Listeners by event name (merged into the class's declaration). */
+export interface Replica {
+  on(event: "change", listener: (event: ChangeEvent) => void): void;
+  on(event: "state", listener: (event: StateEvent) => void): void;
+  on(event: "sync", listener: (event: SyncEvent) => void): void;
+}
 export interface ReplicaStats {
   state: ReplicaState;
   /** The replication id whose offsets this tab holds. */
@@ -89,6 +95,13 @@ export interface ReplicaStats {
 
 #[wasm_bindgen]
 extern "C" {
+    /// `{ password }` (see the TypeScript section).
+    #[wasm_bindgen(typescript_type = "ConnectOptions")]
+    pub type ConnectOptions;
+    /// `{ match, count, type, db }`.
+    #[wasm_bindgen(typescript_type = "ScanOptions")]
+    pub type ScanOptions;
+
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
@@ -198,10 +211,7 @@ impl Replica {
     /// keeps at it (retrying with backoff) until `close()`. `ready()`
     /// settles with the first sync or the first refusal.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        url: String,
-        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: Option<Object>,
-    ) -> Result<Replica, JsError> {
+    pub fn new(url: String, options: Option<ConnectOptions>) -> Result<Replica, JsError> {
         let password = options
             .and_then(|o| Reflect::get(&o, &JsValue::from_str("password")).ok())
             .and_then(|p| p.as_string());
@@ -256,10 +266,7 @@ impl Replica {
 
     /// Connects and resolves once the first sync is complete; rejects with
     /// the reason when the server refuses (wrong secret, foreign origin).
-    pub async fn connect(
-        url: String,
-        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: Option<Object>,
-    ) -> Result<Replica, JsValue> {
+    pub async fn connect(url: String, options: Option<ConnectOptions>) -> Result<Replica, JsValue> {
         let replica = Replica::new(url, options)?;
         match JsFuture::from(replica.ready()).await {
             Ok(_) => Ok(replica),
@@ -272,18 +279,14 @@ impl Replica {
 
     /// Resolves with the first completed sync, rejects with the first
     /// refusal.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn ready(&self) -> Promise {
         self.inner.borrow().ready.clone()
     }
 
     /// Listens to `change` ({db, key, command}), `state` ({state, error})
     /// or `sync` ({full}).
-    pub fn on(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "\"change\" | \"state\" | \"sync\"")] event: &str,
-        #[wasm_bindgen(unchecked_param_type = "(event: ChangeEvent & StateEvent & SyncEvent) => void")]
-        listener: Function,
-    ) -> Result<(), JsError> {
+    pub fn on(&self, event: &str, listener: Function) -> Result<(), JsError> {
         let topic = Topic::parse(event)?;
         self.inner.borrow_mut().listeners.push((topic, listener));
         Ok(())
@@ -550,7 +553,7 @@ impl Replica {
     pub fn scan(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | number")] cursor: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ScanOptions")] options: Option<Object>,
+        options: Option<ScanOptions>,
     ) -> Result<JsValue, JsError> {
         let cursor = match cursor.as_f64() {
             Some(n) => format!("{n}"),
