@@ -449,3 +449,24 @@ mod js {
         assert_eq!(master_of("ws://host"), ("host".into(), 80));
     }
 }
+
+#[test]
+fn expired_keys_are_hidden_until_the_masters_del() {
+    let mut master = Master::new();
+    master.call(0, &["SET", "short", "v", "PX", "1000"]);
+    let mut replica = synced(&master, 4096);
+    let later = NOW + 2000;
+    // A replica never expires keys by its clock: reads hide them...
+    assert_eq!(replica.call(0, &[b"GET", b"short"], later), Ok(Frame::Null));
+    assert_eq!(replica.call(0, &[b"EXISTS", b"short"], later), Ok(Frame::Integer(0)));
+    assert_eq!(replica.call(0, &[b"DBSIZE"], later), Ok(Frame::Integer(1)));
+    // ...until the master's DEL arrives.
+    let mut del = Vec::new();
+    encode(&mut del, &[b"SELECT", b"0"]);
+    encode(&mut del, &[b"DEL", b"short"]);
+    replica.input(&del, later);
+    assert_eq!(replica.call(0, &[b"DBSIZE"], later), Ok(Frame::Integer(0)));
+    let mut changes = Vec::new();
+    replica.take_changes(&mut changes);
+    assert_eq!(changes, [change(0, Some("short"), "del")]);
+}
