@@ -56,6 +56,7 @@
 //! ([`crate::repl::ReplicaLink`]).
 
 use super::client::{client_flag, ClientState};
+use super::clients::ClientHandle;
 use super::transfer::{FileProgress, FileTransfer, SocketTransfer};
 use super::{persistence, Server};
 use crate::config::Id;
@@ -100,6 +101,8 @@ impl ReplicaState {
 pub struct Replica {
     /// Its client id.
     pub id: u64,
+    /// Its client's handle, to wake its connection.
+    handle: Option<ClientHandle>,
     /// Its synchronization state.
     pub state: ReplicaState,
     /// The address it announced (`REPLCONF ip-address`) or its peer IP.
@@ -237,25 +240,44 @@ pub(crate) fn propagating(server: &Server) -> bool {
 /// replica forwarding its master's stream verbatim. Does nothing before
 /// a backlog exists (no replica ever attached), as Redis.
 pub fn feed_stream(server: &mut Server, bytes: &[u8]) {
-    let oldest_needed = server.master.oldest_needed();
     let Some(backlog) = server.replication.backlog.as_mut() else {
         return;
     };
+    let idle_at = backlog.master_repl_offset() + 1;
+    let end = backlog.master_repl_offset() + bytes.len() as i64 + 1;
     if backlog.feed(bytes) {
-        backlog.trim(oldest_needed);
+        // Once a block: free what no replica needs any more.
+        let oldest_needed = server.master.oldest_needed();
+        if let Some(backlog) = server.replication.backlog.as_mut() {
+            backlog.trim(oldest_needed);
+        }
     }
+    // The limits count a replica's unsent replies too, but those are a
+    // few handshake lines: a replica whose stream alone is under half the
+    // lowest limit needs no client lookup. The cron rechecks everyone
+    // (and the soft-limit timers) once a second.
+    let limit = server.config.output_buffer_limits()[REPLICA_LIMITS];
+    let lowest = match (limit.soft_bytes, limit.hard_bytes) {
+        (0, 0) => u64::MAX,
+        (0, hard) => hard,
+        (soft, 0) => soft,
+        (soft, hard) => soft.min(hard),
+    };
     for index in 0..server.master.replicas.len() {
         let replica = &server.master.replicas[index];
-        if replica.stream_pos.is_none() {
+        let Some(position) = replica.stream_pos else {
             continue;
-        }
-        let id = replica.id;
-        if sends_stream(replica) {
-            if let Some(handle) = server.clients.handle_of(id) {
+        };
+        // Replicas that had sent everything wait to be woken; the others
+        // are still sending and reach the new bytes by themselves.
+        if position == idle_at && sends_stream(replica) {
+            if let Some(handle) = replica.handle {
                 server.wakeups.push(handle);
             }
         }
-        enforce_limit(server, index);
+        if (end - position) as u64 > lowest / 2 {
+            enforce_limit(server, index);
+        }
     }
 }
 
@@ -436,8 +458,10 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
     if let Some(i) = server.master.replicas.iter().position(|r| r.id == id) {
         return &mut server.master.replicas[i];
     }
+    let handle = server.clients.handle_of(id);
     server.master.replicas.push(Replica {
         id,
+        handle,
         state: ReplicaState::Handshake,
         ip: peer_ip(state),
         listening_port: 0,
