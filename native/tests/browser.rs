@@ -24,7 +24,12 @@ struct Browser {
     driver: Child,
     port: u16,
     session: String,
+    /// One browser at a time: two Chromiums on a loaded 2-core machine
+    /// make each other's timings meaningless.
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium (`None` when either is
@@ -33,6 +38,7 @@ impl Browser {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())?;
+        let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -44,9 +50,12 @@ impl Browser {
             driver,
             port,
             session: String::new(),
+            _turn: turn,
         };
-        wait_for("chromedriver", Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        wait_for("chromedriver ready", Duration::from_secs(30), || {
+            browser
+                .try_request("GET", "/status", None)
+                .is_ok_and(|status| status["ready"] == json!(true))
         });
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -56,7 +65,16 @@ impl Browser {
                          "--disable-gpu", "--window-size=1400,1000"]
             }
         }}});
-        let created = browser.request("POST", "/session", Some(&capabilities));
+        // A loaded machine may drop the first attempt.
+        let mut created = browser.try_request("POST", "/session", Some(&capabilities));
+        for _ in 0..2 {
+            if created.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            created = browser.try_request("POST", "/session", Some(&capabilities));
+        }
+        let created = created.unwrap_or_else(|error| panic!("no Chromium session: {error}"));
         browser.session = created["sessionId"].as_str().expect("a session id").to_string();
         browser.command("POST", "timeouts", json!({"script": 60_000, "pageLoad": 60_000}));
         Some(browser)
@@ -64,24 +82,31 @@ impl Browser {
 
     /// One WebDriver call; the response's `value`.
     fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        self.try_request(method, path, body)
+            .unwrap_or_else(|error| panic!("WebDriver {method} {path}: {error}"))
+    }
+
+    /// One WebDriver call: the response's `value`, or what went wrong.
+    fn try_request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let io = |e: std::io::Error| e.to_string();
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("chromedriver");
-        stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(io)?;
+        stream.set_read_timeout(Some(Duration::from_secs(120))).map_err(io)?;
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.port,
             body.len()
         );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body.as_bytes()).unwrap();
+        stream.write_all(head.as_bytes()).map_err(io)?;
+        stream.write_all(body.as_bytes()).map_err(io)?;
         let mut reader = BufReader::new(stream);
         let mut length = None;
         let mut status = String::new();
-        reader.read_line(&mut status).expect("a status line");
+        reader.read_line(&mut status).map_err(io)?;
         let mut line = String::new();
         loop {
             line.clear();
-            reader.read_line(&mut line).expect("a response head");
+            reader.read_line(&mut line).map_err(io)?;
             if line == "\r\n" || line.is_empty() {
                 break;
             }
@@ -95,18 +120,18 @@ impl Browser {
         match length {
             Some(n) => {
                 text.resize(n, 0);
-                reader.read_exact(&mut text).expect("a response body");
+                reader.read_exact(&mut text).map_err(io)?;
             }
             None => {
-                reader.read_to_end(&mut text).expect("a response body");
+                reader.read_to_end(&mut text).map_err(io)?;
             }
         }
-        let reply: Value = serde_json::from_slice(&text).expect("a JSON response");
+        let reply: Value = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
         let value = reply["value"].clone();
         if !status.starts_with("HTTP/1.1 200") {
-            panic!("WebDriver {method} {path}: {} {}", value["error"], value["message"]);
+            return Err(format!("{} {} {}", status.trim(), value["error"], value["message"]));
         }
-        value
+        Ok(value)
     }
 
     /// A call on the session.
@@ -169,7 +194,7 @@ impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
             let path = format!("/session/{}", self.session);
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.request("DELETE", &path, None)));
+            let _ = self.try_request("DELETE", &path, None);
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
