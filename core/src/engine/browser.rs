@@ -187,6 +187,21 @@ mod tests {
     }
 
     #[test]
+    fn browsers_do_not_count_for_wait_or_min_replicas() {
+        let (mut engine, client) = engine_with_client();
+        engine.server.replication.backlog = Some(crate::repl::Backlog::new(0, 0));
+        let page = browser(&mut engine);
+        assert_eq!(send(&mut engine, page, "REPLCONF capa eof"), b"+OK\r\n");
+        let replid = String::from_utf8(engine.server.replication.ids.replid.as_bytes().to_vec()).unwrap();
+        let reply = send(&mut engine, page, &alloc::format!("PSYNC {replid} 1"));
+        assert!(reply.starts_with(b"+CONTINUE"), "{reply:?}");
+        assert_eq!(send(&mut engine, page, "REPLCONF ACK 0"), b"");
+        assert_eq!(send(&mut engine, client, "WAIT 0 0"), b":0\r\n");
+        send(&mut engine, client, "CONFIG SET min-replicas-to-write 1");
+        assert!(send(&mut engine, client, "SET a 1").starts_with(b"-NOREPLICAS"));
+    }
+
+    #[test]
     fn browsers_are_counted_apart_from_tcp_replicas() {
         let (mut engine, client) = engine_with_client();
         engine

@@ -950,7 +950,7 @@ pub fn enough_good_replicas(server: &Server) -> bool {
         .master
         .replicas
         .iter()
-        .filter(|r| r.state == ReplicaState::Online && (server.now_ms - r.ack_time_ms) / 1000 <= max_lag)
+        .filter(|r| r.state == ReplicaState::Online && !r.browser && (server.now_ms - r.ack_time_ms) / 1000 <= max_lag)
         .count();
     good as i64 >= needed
 }
@@ -985,12 +985,14 @@ pub fn write_info(server: &Server, out: &mut String) {
 }
 
 /// Replicas that acknowledged `offset` or more (`replicationCountAcksByOffset`).
+/// Browser replicas are no copies to count on: `WAIT` and
+/// `min-replicas-to-write` ignore them.
 fn acks_at(server: &Server, offset: i64) -> i64 {
     server
         .master
         .replicas
         .iter()
-        .filter(|r| r.state == ReplicaState::Online && r.ack_offset >= offset)
+        .filter(|r| r.state == ReplicaState::Online && !r.browser && r.ack_offset >= offset)
         .count() as i64
 }
 
