@@ -54,6 +54,9 @@ pub const MAX_INBOUND: usize = 64 * 1024;
 pub const MAX_OUTBOUND: usize = 64 * 1024;
 /// Outbound frames queued for the writer beyond the one being written.
 const QUEUED_FRAMES: usize = 2;
+/// Time a closing connection has to take its last frames and the close
+/// frame; a peer that stops reading is then dropped, freeing its slot.
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
 /// Binds the WebSocket listener when `websocket-port` is set. The returned
 /// listeners stop when dropped; `None` when the listener is off.
@@ -345,7 +348,7 @@ async fn replicate(shared: Rc<Shared>, ws: WebSocketStream<TcpStream>, conn: Con
             let _ = queue.try_send(Message::Binary(refusal.to_vec().into()));
             let _ = queue.try_send(close_frame(CloseCode::Policy, "refused"));
             drop(queue);
-            let _ = writer.await;
+            finish(writer).await;
             return;
         }
     };
@@ -363,8 +366,16 @@ async fn replicate(shared: Rc<Shared>, ws: WebSocketStream<TcpStream>, conn: Con
                 let _ = queue.try_send(close);
             }
             drop(queue);
-            let _ = writer.await;
+            finish(writer).await;
         }
+    }
+}
+
+/// Lets the writer send what is queued for at most [`CLOSE_GRACE`].
+async fn finish(writer: tokio::task::JoinHandle<()>) {
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(CLOSE_GRACE, writer).await.is_err() {
+        abort.abort();
     }
 }
 
