@@ -21,7 +21,7 @@
 //!
 //! Output follows the socket's pace: a chunk of at most [`MAX_OUTBOUND`]
 //! bytes leaves the engine's buffer only when the WebSocket has written
-//! what it held (its own buffer stays under about 200 KiB), so a slow
+//! what it held (it holds a few hundred KiB at most), so a slow
 //! tab's backlog stays in the engine, where the replica output-buffer
 //! limit sees it and cuts the tab off. One task per connection does both
 //! directions, as for TCP clients.
@@ -59,8 +59,8 @@ pub const MAX_OUTBOUND: usize = 64 * 1024;
 /// frame; a peer that stops reading is then dropped, freeing its slot.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
-/// Binds the WebSocket listener when `websocket-port` is set. The returned
-/// listeners stop when dropped; `None` when the listener is off.
+/// Binds the WebSocket listener when `websocket-port` is set (`None` when
+/// it is off); [`Listeners::close`] stops it.
 pub fn listen(shared: &Rc<Shared>) -> Result<Option<Listeners>, String> {
     let (binds, port, backlog, requirepass_only) = {
         let engine = shared.engine.borrow();

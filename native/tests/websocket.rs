@@ -420,3 +420,29 @@ fn a_slow_tab_is_cut_off_then_resumes_and_tabs_are_capped() {
     // It comes back for what it missed only.
     resume_partially(ws_port, &tab, &mut conn);
 }
+
+#[test]
+fn past_maxclients_a_tab_reads_redis_refusal_then_the_close() {
+    let (master, ws_port) = master(&["--maxclients", "2"]);
+    let mut conn = master.connect();
+    // The start-up check's connection may still be closing.
+    wait_for("only this client connected", Duration::from_secs(10), || {
+        String::from_utf8_lossy(&conn.cmd(&["CLIENT", "LIST"]))
+            .matches("id=")
+            .count()
+            == 1
+    });
+    let mut first = open(ws_port, "/replication", None).expect("upgrade");
+    assert_eq!(command(&mut first, &["PING"]), b"+PONG\r\n");
+    let mut second = open(ws_port, "/replication", None).expect("upgrade");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refusal = loop {
+        match second.read() {
+            Ok(Message::Binary(bytes)) => break bytes.to_vec(),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => assert!(Instant::now() < deadline, "no refusal"),
+        }
+    };
+    assert_eq!(refusal, b"-ERR max number of clients reached\r\n");
+    assert_eq!(closed_with(&mut second), Some(1008));
+}
