@@ -325,6 +325,13 @@ fn what_a_page_may_not_do_is_refused() {
         open(ws_port, "/replication", Some("http://evil.example")).err(),
         Some(403)
     );
+    // Listed at run time, it passes.
+    let origins = "http://evil.example https://app.example";
+    assert_eq!(
+        conn.cmd(&["CONFIG", "SET", "websocket-allowed-origins", origins]),
+        b"+OK\r\n"
+    );
+    open(ws_port, "/replication", Some("http://evil.example")).expect("listed origin");
     let own = format!("http://127.0.0.1:{ws_port}");
     let mut socket = open(ws_port, "/replication", Some(&own)).expect("same origin");
 
@@ -445,4 +452,26 @@ fn past_maxclients_a_tab_reads_redis_refusal_then_the_close() {
     };
     assert_eq!(refusal, b"-ERR max number of clients reached\r\n");
     assert_eq!(closed_with(&mut second), Some(1008));
+}
+
+#[test]
+fn tabs_arriving_together_share_one_snapshot() {
+    let (master, ws_port) = master(&[
+        "--repl-diskless-sync-delay",
+        "5",
+        "--repl-diskless-sync-max-replicas",
+        "3",
+    ]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let mut tabs: Vec<WsReplica> = (0..3).map(|_| browser(ws_port, None, None)).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tabs.iter().any(|t| t.link.state() != State::Connected) {
+        assert!(Instant::now() < deadline, "the tabs never synced");
+        for tab in &mut tabs {
+            tab.pump();
+        }
+    }
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "3");
+    assert_eq!(info_field(&mut conn, "stats", "total_forks"), "1");
 }
