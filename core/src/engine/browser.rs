@@ -8,6 +8,9 @@
 //!   page;
 //! - `AUTH` checks `websocket-requirepass`, a read-only secret a page may
 //!   hold, never `requirepass` (which also grants writes);
+//! - their requests are held to Redis's limits for unauthenticated clients
+//!   (10 arguments, 16 KiB bulks) even once authenticated: a replica never
+//!   needs more, and a page cannot make the server buffer more;
 //! - once synchronizing they are replicas like any other (`CLIENT LIST`
 //!   flag `S`, `CLIENT KILL TYPE replica`), but `INFO replication` counts
 //!   them as `browser_replicas`, apart from `connected_slaves`/`slaveN`,
@@ -128,7 +131,7 @@ pub(crate) fn count(server: &Server) -> usize {
 #[cfg(test)]
 mod tests {
     use crate::engine::client::ConnInfo;
-    use crate::engine::tests::{connect, engine_with_client, send};
+    use crate::engine::tests::{connect, engine_with_client, send, send_args};
     use crate::engine::ClientHandle;
     use alloc::string::String;
 
@@ -167,6 +170,18 @@ mod tests {
             &b"-ERR a browser replica is served diskless only: send REPLCONF capa eof before SYNC or PSYNC\r\n"[..]
         );
         assert_eq!(engine.server.master.sync_full, 0);
+    }
+
+    #[test]
+    fn a_browser_may_not_send_large_requests() {
+        let (mut engine, _client) = engine_with_client();
+        let page = browser(&mut engine);
+        let big = "x".repeat(16 * 1024 + 1);
+        assert_eq!(
+            send_args(&mut engine, page, &["AUTH", big.as_str()]),
+            b"-ERR Protocol error: unauthenticated bulk length\r\n"
+        );
+        assert_eq!(engine.close_state(page), crate::engine::CloseState::AfterFlush);
     }
 
     #[test]

@@ -95,7 +95,9 @@ pub(crate) fn run_input(keyspace: &mut Keyspace, server: &mut Server, client: &m
         }
         let limits = RequestLimits {
             max_bulk_len: server.config.hot().proto_max_bulk_len,
-            unauthenticated: !client.state.authenticated,
+            // A browser replica only ever sends short commands: Redis's
+            // limits for unauthenticated clients bound what a page buffers.
+            unauthenticated: !client.state.authenticated || client.state.has(client_flag::BROWSER),
         };
         let Client {
             query,
