@@ -27,69 +27,10 @@ cargo build --release -p vitrine-server --bin vitrine-server --example rdb_decod
     cargo build --release -p vitrine-server --bin vitrine-server --example rdb_decode
 VITRINE=target/release/vitrine-server
 DECODE=target/release/examples/rdb_decode
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-COMMON=(--bind 127.0.0.1 --save "" --appendonly no --daemonize no --protected-mode no)
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
-
-# start KIND DIR PORT -> starts a server on DIR/dump.rdb, waits for PONG,
-# prints "PID MILLISECONDS-TO-PONG"
-start() {
-    local binary=redis-server
-    [ "$1" = vitrine ] && binary=$VITRINE
-    local began
-    began=$(now_ms)
-    "$binary" --port "$3" --dir "$2" --dbfilename dump.rdb "${COMMON[@]}" >"$2/$1.log" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    until [ "$(redis-cli -p "$3" ping 2>/dev/null)" = PONG ]; do
-        kill -0 "$pid" 2>/dev/null || { echo "$1 failed to start:" >&2; cat "$2/$1.log" >&2; exit 1; }
-        sleep 0.01
-    done
-    echo "$pid $(( $(now_ms) - began ))"
-}
-stop() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true; wait "$2" 2>/dev/null || true; }
+. benches/lib.sh
 
 echo "Generating the dataset..." >&2
-python3 - >"$WORK/load.resp" <<'EOF'
-import sys, random
-random.seed(7)
-out = sys.stdout.buffer
-def cmd(*args):
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    out.write(b"".join(parts))
-words = [("word%d" % i).encode() for i in range(5000)]
-for i in range(600000):
-    cmd("SET", "str:%d" % i, "value-%d" % i)
-for i in range(50000):
-    cmd("SET", "big:%d" % i, b" ".join(random.choice(words) for _ in range(120)))
-for i in range(100000):
-    cmd("HSET", "hash:%d" % i, *[x for j in range(5) for x in ("f%d" % j, "v%d" % (i + j))])
-for i in range(1000):
-    cmd("HSET", "bighash:%d" % i, *[x for j in range(200) for x in ("field%d" % j, "value%d" % j)])
-for i in range(100000):
-    cmd("RPUSH", "list:%d" % i, *["e%d" % j for j in range(5)])
-for i in range(1000):
-    cmd("RPUSH", "biglist:%d" % i, *["element-%d" % j for j in range(1000)])
-for i in range(75000):
-    cmd("SADD", "intset:%d" % i, *[i + j for j in range(5)])
-for i in range(22000):
-    cmd("SADD", "set:%d" % i, *["m%d" % j for j in range(5)])
-for i in range(1000):
-    cmd("SADD", "bigset:%d" % i, *["member%d" % j for j in range(600)])
-for i in range(50000):
-    cmd("ZADD", "zset:%d" % i, *[x for j in range(5) for x in (j * 1.5, "z%d" % j)])
-for i in range(1000):
-    cmd("ZADD", "bigzset:%d" % i, *[x for j in range(200) for x in (j * 0.25, "zm%d" % j)])
-EOF
+python3 benches/dataset.py >"$WORK/load.resp"
 
 mkdir -p "$WORK/redis" "$WORK/vitrine" "$WORK/seed"
 port=$(free_port)

@@ -2,7 +2,9 @@
 //! restarted from its own dump it continues partially (the dump carries
 //! `repl-id`, `repl-offset`, `repl-stream-db`), and its master client is
 //! visible to `CLIENT LIST` and killable with `CLIENT KILL TYPE master`,
-//! after which the link comes back with a partial resync.
+//! after which the link comes back with a partial resync. A vitrine
+//! master restarted from its dump keeps its old history as
+//! `master_replid2`, so its replica continues partially.
 
 mod common;
 
@@ -130,4 +132,52 @@ fn the_master_client_is_listed_and_killable() {
         log.contains("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."),
         "{log}"
     );
+}
+
+/// A vitrine master shut down with a replica and restarted from its dump
+/// keeps the old history as `master_replid2`: the replica, pointed at the
+/// restarted master, continues with a partial resync.
+#[test]
+fn a_restarted_master_keeps_its_history_for_its_replicas() {
+    if !common::redis_available() {
+        return;
+    }
+    let mut master = Server::start(Kind::Vitrine, &["--repl-diskless-sync", "no"]);
+    let mut m = master.connect();
+    writes(&mut m, 0);
+    let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    wait_caught_up(&master, &replica);
+    writes(&mut m, 1);
+    wait_caught_up(&master, &replica);
+    let old_replid = info_field(&mut m, "replication", "master_replid");
+    let old_offset: i64 = info_field(&mut m, "replication", "master_repl_offset").parse().unwrap();
+
+    // SHUTDOWN writes the dump with the replication fields.
+    m.send(&[b"SHUTDOWN", b"SAVE"]);
+    assert!(master.wait_exit(std::time::Duration::from_secs(10)).is_some());
+    let dir = common::scratch_dir("vitrine-master-restart");
+    std::fs::copy(master.dir.join("dump.rdb"), dir.join("dump.rdb")).unwrap();
+    drop(m);
+    drop(master);
+    let master = Server::start_in(Kind::Vitrine, None, dir, &["--save", "", "--appendonly", "no"]);
+    let mut m = master.connect();
+    assert_eq!(info_field(&mut m, "replication", "master_replid2"), old_replid);
+    assert_eq!(
+        info_field(&mut m, "replication", "second_repl_offset"),
+        (old_offset + 1).to_string()
+    );
+    assert_eq!(
+        info_field(&mut m, "replication", "master_repl_offset"),
+        old_offset.to_string()
+    );
+
+    let mut r = replica.connect();
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]), b"+OK\r\n");
+    writes(&mut m, 2);
+    wait_caught_up(&master, &replica);
+    assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
+    assert_eq!(info_field(&mut m, "stats", "sync_full"), "0");
+    let left = Dataset::read_port(master.port).normalized();
+    let right = Dataset::read_port(replica.port).normalized();
+    assert_same(&left, "restarted vitrine master", &right, "redis replica");
 }

@@ -7,9 +7,11 @@
 //! Every write the engine propagates ([`super::Propagated`]) is encoded
 //! once as a RESP multibulk, preceded by `SELECT <db>` when its database
 //! differs from the last one in the stream (Redis's `slaveseldb`), and fed
-//! with [`feed_stream`] to the backlog and to every replica: online ones
-//! get it in their output at once, those waiting for their snapshot keep it
-//! aside until the snapshot is sent. A replica forwarding its own master's
+//! with [`feed_stream`] to the backlog, the shared replication buffer:
+//! every replica sends from it at its own offset (`stream_pos`), after its
+//! snapshot, so the bytes exist once however many replicas there are, and
+//! the buffer keeps them until the slowest replica sent them (or its output
+//! limit cut it off). A replica forwarding its own master's
 //! stream calls [`feed_stream`] with the bytes it applied, verbatim, so its
 //! sub-replicas see the same offsets; its own commands are then not
 //! encoded (see [`propagating`]).
@@ -26,11 +28,13 @@
 //!
 //! Disk-backed, as Redis's `repl-diskless-sync no`: a `BGSAVE` writes
 //! `dbfilename` (with the replication aux fields); replicas that asked
-//! meanwhile wait for it (`wait_bgsave`) and their part of the stream is
-//! kept; when the save ends each gets `$<len>\r\n<file>` followed by what
-//! was kept, and goes online. A replica arriving while another waits for
-//! the same save shares it (copying the kept stream); one arriving during
-//! a save it cannot share waits for the next, which the cron starts.
+//! meanwhile wait for it (`wait_bgsave`), their stream held from the
+//! snapshot's offset; when the save ends each gets `$<len>\r\n` and the
+//! file, read chunk by chunk through its own handle as its socket drains
+//! (`send_bulk`, see [`super::transfer`]), then goes online and sends the
+//! stream. A replica arriving while another waits for the same save shares
+//! it; one arriving during a save it cannot share waits for the next,
+//! which the cron starts.
 //!
 //! Diskless, as `repl-diskless-sync yes` (the default) when every waiting
 //! replica sent `capa eof`: once the longest waiting one waited
@@ -38,22 +42,27 @@
 //! wait), the host forks a child streaming the snapshot through a pipe
 //! ([`super::Host::start_socket_save`]); each replica gets
 //! `$EOF:<40 hex chars>\r\n`, the bytes as they arrive
-//! ([`super::Engine::socket_save_data`]), then the same 40 characters. It is online then,
-//! but the stream kept since the snapshot follows only its first
-//! `REPLCONF ACK`, so nothing is glued to the end mark. No keep-alive
-//! newline interleaves with a streamed snapshot, and no replica arriving
-//! meanwhile shares it.
+//! ([`super::Engine::socket_save_data`], read from the pipe only as fast as
+//! the slowest replica takes them), then the same 40 characters. It is
+//! online then, but its stream starts only at its first `REPLCONF ACK`, so
+//! nothing is glued to the end mark. No keep-alive newline interleaves with
+//! a streamed snapshot, and no replica arriving meanwhile shares it.
 //!
-//! Never here: sockets and files (the host reads the dump,
-//! [`super::Host::read_rdb_file`]), and the replica's side of the link
+//! A replica whose snapshot transfer makes no progress for `repl-timeout`
+//! seconds is disconnected.
+//!
+//! Never here: sockets and files (the host opens the dump,
+//! [`super::Host::open_rdb_file`]), and the replica's side of the link
 //! ([`crate::repl::ReplicaLink`]).
 
 use super::client::{client_flag, ClientState};
+use super::clients::ClientHandle;
+use super::transfer::{FileProgress, FileTransfer, SocketTransfer};
 use super::{persistence, Server};
 use crate::config::Id;
 use crate::keyspace::Keyspace;
 use crate::repl::psync::{self, Decision, FullResyncReason, Request};
-use crate::repl::Backlog;
+use crate::repl::{Backlog, ReplId};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
 use alloc::format;
@@ -67,9 +76,11 @@ pub enum ReplicaState {
     Handshake,
     /// Waits for a snapshot to start (`wait_bgsave`).
     WaitBgsaveStart,
-    /// Its snapshot is being written; the stream since is kept aside
-    /// (`wait_bgsave`).
+    /// Its snapshot is being written (or streamed to it, diskless); the
+    /// stream since is held for it (`wait_bgsave`).
     WaitBgsaveEnd,
+    /// Its snapshot file is being sent (`send_bulk`).
+    SendBulk,
     /// Receives the stream (`online`).
     Online,
 }
@@ -79,6 +90,7 @@ impl ReplicaState {
     fn info_word(self) -> &'static str {
         match self {
             ReplicaState::Handshake | ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
+            ReplicaState::SendBulk => "send_bulk",
             ReplicaState::Online => "online",
         }
     }
@@ -89,6 +101,8 @@ impl ReplicaState {
 pub struct Replica {
     /// Its client id.
     pub id: u64,
+    /// Its client's handle, to wake its connection.
+    handle: Option<ClientHandle>,
     /// Its synchronization state.
     pub state: ReplicaState,
     /// The address it announced (`REPLCONF ip-address`) or its peer IP.
@@ -107,15 +121,19 @@ pub struct Replica {
     pub ack_time_ms: i64,
     /// The offset its snapshot corresponds to (`psync_initial_offset`).
     pub initial_offset: i64,
-    /// The stream since its snapshot started, sent after the snapshot.
-    kept: Vec<u8>,
-    /// Where its snapshot ends in its output ([`Reply::consumed_total`]
-    /// scale): the snapshot does not count toward the output limit.
-    snapshot_end: u64,
+    /// The next stream offset it sends; the backlog keeps the stream from
+    /// there. `None` until its snapshot starts.
+    stream_pos: Option<i64>,
     /// Its snapshot streams from a child through its socket (diskless).
     socket: bool,
-    /// Online after a streamed snapshot, the stream held in `kept` until
-    /// its first `REPLCONF ACK` (`repl_start_cmd_stream_on_ack`).
+    /// Its position in the streamed snapshot while it is sent.
+    socket_pos: Option<u64>,
+    /// Its snapshot file while it is sent (`send_bulk`).
+    file: Option<FileTransfer>,
+    /// When its snapshot transfer last moved (Unix ms).
+    progress_ms: i64,
+    /// Online after a streamed snapshot, its stream held until its first
+    /// `REPLCONF ACK` (`repl_start_cmd_stream_on_ack`).
     stream_on_ack: bool,
     /// A browser replica ([`super::browser`]): served diskless only and
     /// left out of `connected_slaves`.
@@ -178,6 +196,8 @@ pub struct MasterState {
     /// Every replica of the running streamed snapshot left: its child was
     /// ended.
     transfer_abandoned: bool,
+    /// The snapshot a child streams, held once for its replicas.
+    socket: SocketTransfer,
 }
 
 /// The length of a streamed snapshot's end mark (`RDB_EOF_MARK_SIZE`).
@@ -194,6 +214,17 @@ impl MasterState {
 
     fn find(&mut self, id: u64) -> Option<&mut Replica> {
         self.replicas.iter_mut().find(|r| r.id == id)
+    }
+
+    /// The oldest stream offset a replica still has to send.
+    fn oldest_needed(&self) -> Option<i64> {
+        self.replicas.iter().filter_map(|r| r.stream_pos).min()
+    }
+
+    /// The smallest position in the streamed snapshot among the replicas
+    /// still receiving it.
+    fn slowest_socket_position(&self) -> Option<u64> {
+        self.replicas.iter().filter_map(|r| r.socket_pos).min()
     }
 }
 
@@ -212,49 +243,137 @@ pub fn feed_stream(server: &mut Server, bytes: &[u8]) {
     let Some(backlog) = server.replication.backlog.as_mut() else {
         return;
     };
-    backlog.feed(bytes);
-    for index in 0..server.master.replicas.len() {
-        let replica = &mut server.master.replicas[index];
-        let id = replica.id;
-        let pending = match replica.state {
-            ReplicaState::Online if replica.stream_on_ack => {
-                replica.kept.extend_from_slice(bytes);
-                replica.kept.len() as u64
-            }
-            ReplicaState::Online => {
-                let Some(client) = server.clients.by_id_mut(id) else {
-                    continue;
-                };
-                if client.state.has(client_flag::CLOSE_ASAP) {
-                    continue;
-                }
-                client.reply.raw(bytes);
-                let pending = stream_pending(replica, &client.reply);
-                if let Some(handle) = server.clients.handle_of(id) {
-                    server.wakeups.push(handle);
-                }
-                pending
-            }
-            ReplicaState::WaitBgsaveEnd => {
-                replica.kept.extend_from_slice(bytes);
-                replica.kept.len() as u64
-            }
-            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => continue,
-        };
-        if super::pubsub::enforce_output_limit(server, id, REPLICA_LIMITS, pending) {
-            server.wake(id);
+    let idle_at = backlog.master_repl_offset() + 1;
+    let end = backlog.master_repl_offset() + bytes.len() as i64 + 1;
+    if backlog.feed(bytes) {
+        // Once a block: free what no replica needs any more.
+        let oldest_needed = server.master.oldest_needed();
+        if let Some(backlog) = server.replication.backlog.as_mut() {
+            backlog.trim(oldest_needed);
         }
     }
+    // The limits count a replica's unsent replies too, but those are a
+    // few handshake lines: a replica whose stream alone is under half the
+    // lowest limit needs no client lookup. The cron rechecks everyone
+    // (and the soft-limit timers) once a second.
+    let limit = server.config.output_buffer_limits()[REPLICA_LIMITS];
+    let lowest = match (limit.soft_bytes, limit.hard_bytes) {
+        (0, 0) => u64::MAX,
+        (0, hard) => hard,
+        (soft, 0) => soft,
+        (soft, hard) => soft.min(hard),
+    };
+    for index in 0..server.master.replicas.len() {
+        let replica = &server.master.replicas[index];
+        let Some(position) = replica.stream_pos else {
+            continue;
+        };
+        // Replicas that had sent everything wait to be woken; the others
+        // are still sending and reach the new bytes by themselves.
+        if position == idle_at && sends_stream(replica) {
+            if let Some(handle) = replica.handle {
+                server.wakeups.push(handle);
+            }
+        }
+        if (end - position) as u64 > lowest / 2 {
+            enforce_limit(server, index);
+        }
+    }
+}
+
+/// Whether a replica sends stream bytes now: online, its snapshot sent.
+fn sends_stream(replica: &Replica) -> bool {
+    replica.state == ReplicaState::Online && !replica.stream_on_ack
 }
 
 /// The `client-output-buffer-limit` class of replicas.
 const REPLICA_LIMITS: usize = 1;
 
-/// A replica's pending output not counting what is left of its snapshot
-/// (Redis counts only the replication buffer against the limit).
-fn stream_pending(replica: &Replica, reply: &Reply) -> u64 {
-    let snapshot_left = replica.snapshot_end.saturating_sub(reply.consumed_total());
-    (reply.len() as u64).saturating_sub(snapshot_left)
+/// Applies the replica output limit to `replicas[index]`: its replies not
+/// yet sent plus the stream it has not sent (Redis counts the replication
+/// buffer a replica holds, not its snapshot).
+fn enforce_limit(server: &mut Server, index: usize) {
+    let replica = &server.master.replicas[index];
+    let (id, Some(position)) = (replica.id, replica.stream_pos) else {
+        return;
+    };
+    let end = server.replication.offset() + 1;
+    let Some(client) = server.clients.by_id_mut(id) else {
+        return;
+    };
+    if client.state.has(client_flag::CLOSE_ASAP) {
+        return;
+    }
+    let pending = client.reply.len() as u64 + (end - position).max(0) as u64;
+    if super::pubsub::enforce_output_limit(server, id, REPLICA_LIMITS, pending) {
+        server.wake(id);
+    }
+}
+
+/// What replica `id` sends after its replies: its snapshot, then the
+/// stream from its offset.
+pub(crate) fn pending_output(server: &Server, id: u64) -> &[u8] {
+    let Some(replica) = server.master.replicas.iter().find(|r| r.id == id) else {
+        return &[];
+    };
+    if let Some(file) = &replica.file {
+        return file.pending();
+    }
+    if let Some(position) = replica.socket_pos {
+        return server.master.socket.chunk_at(position);
+    }
+    match (replica.stream_pos, &server.replication.backlog) {
+        (Some(position), Some(backlog)) if sends_stream(replica) => backlog.chunk_from(position),
+        _ => &[],
+    }
+}
+
+/// Replica `id` sent `n` bytes of [`pending_output`].
+pub(crate) fn consume_output(server: &mut Server, id: u64, n: usize) {
+    let now = server.now_ms;
+    let Some(index) = server.master.replicas.iter().position(|r| r.id == id) else {
+        return;
+    };
+    let replica = &mut server.master.replicas[index];
+    if let Some(file) = replica.file.as_mut() {
+        replica.progress_ms = now;
+        match file.advance(n) {
+            FileProgress::More => {}
+            FileProgress::Done => {
+                replica.file = None;
+                replica.state = ReplicaState::Online;
+                replica.ack_time_ms = now;
+                let name = replica.name();
+                server.log(2, &format!("Synchronization with replica {} succeeded", name));
+            }
+            FileProgress::Failed(reason) => {
+                let name = replica.name();
+                server.master.replicas.remove(index);
+                server.log(3, &format!("Read error sending DB to replica {}: {}", name, reason));
+                if let Some(client) = server.clients.by_id_mut(id) {
+                    client.state.flags |= client_flag::CLOSE_ASAP;
+                }
+            }
+        }
+        return;
+    }
+    if let Some(position) = replica.socket_pos.as_mut() {
+        *position += n as u64;
+        replica.progress_ms = now;
+        let position = *position;
+        if server.master.socket.complete && position >= server.master.socket.end() {
+            socket_transfer_sent(server, index);
+        }
+        if let Some(slowest) = server.master.slowest_socket_position() {
+            server.master.socket.trim(slowest);
+        } else {
+            server.master.socket.clear();
+        }
+        return;
+    }
+    if let Some(position) = replica.stream_pos.as_mut() {
+        *position += n as i64;
+    }
 }
 
 /// Appends `args` as a RESP multibulk.
@@ -339,8 +458,10 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
     if let Some(i) = server.master.replicas.iter().position(|r| r.id == id) {
         return &mut server.master.replicas[i];
     }
+    let handle = server.clients.handle_of(id);
     server.master.replicas.push(Replica {
         id,
+        handle,
         state: ReplicaState::Handshake,
         ip: peer_ip(state),
         listening_port: 0,
@@ -350,9 +471,11 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
         ack_offset: 0,
         ack_time_ms: server.now_ms,
         initial_offset: 0,
-        kept: Vec::new(),
-        snapshot_end: 0,
+        stream_pos: None,
         socket: false,
+        socket_pos: None,
+        file: None,
+        progress_ms: server.now_ms,
         stream_on_ack: false,
         browser: state.has(client_flag::BROWSER),
     });
@@ -408,12 +531,9 @@ pub fn replconf(server: &mut Server, state: &mut ClientState, reply: &mut Reply,
             }
             replica.ack_time_ms = now;
             if replica.stream_on_ack && replica.state == ReplicaState::Online {
-                // `replicaStartCommandStream`: the stream kept since the
+                // `replicaStartCommandStream`: the stream held since the
                 // snapshot follows the end mark only now.
                 replica.stream_on_ack = false;
-                let kept = core::mem::take(&mut replica.kept);
-                replica.snapshot_end = reply.consumed_total() + reply.len() as u64;
-                reply.raw(&kept);
             }
             serve_waiters(server, now);
             return;
@@ -483,13 +603,11 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
         let psync2 = entry_for(server, state).capa_psync2;
         let mut out = Vec::new();
         decision.reply(&server.replication.ids, psync2, &mut out);
-        if let Some((a, b)) = server.replication.backlog.as_ref().and_then(|b| b.range_from(offset)) {
-            out.extend_from_slice(a);
-            out.extend_from_slice(b);
-        }
         reply.raw(&out);
+        // The backlog from `offset` follows, sent from the shared buffer.
         let replica = entry_for(server, state);
         replica.state = ReplicaState::Online;
+        replica.stream_pos = Some(offset);
         replica.ack_time_ms = now;
         server.master.sync_partial_ok += 1;
         state.flags |= client_flag::REPLICA;
@@ -530,15 +648,12 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
                 .iter()
                 .any(|r| r.state == ReplicaState::WaitBgsaveEnd);
         if sharable {
-            let (kept, initial) = server
+            let initial = server
                 .master
                 .replicas
                 .iter()
                 .find(|r| r.state == ReplicaState::WaitBgsaveEnd)
-                .map(|r| (r.kept.clone(), r.initial_offset))
-                .unwrap_or_default();
-            let replica = entry_for(server, state);
-            replica.kept = kept;
+                .map_or(0, |r| r.initial_offset);
             setup_full_resync(server, id, initial, Some(reply));
             server.log(2, "Waiting for end of BGSAVE for SYNC");
         } else {
@@ -567,6 +682,7 @@ fn setup_full_resync(server: &mut Server, id: u64, offset: i64, reply: Option<&m
     };
     replica.state = ReplicaState::WaitBgsaveEnd;
     replica.initial_offset = offset;
+    replica.stream_pos = Some(offset + 1);
     let pre_psync = replica.pre_psync;
     // The stream restarts with a SELECT for whoever loads this snapshot.
     server.master.stream_db = None;
@@ -665,6 +781,7 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
         }
         server.master.eof_mark = mark.to_vec();
         server.master.transfer_abandoned = false;
+        server.master.socket.start();
         preamble.extend_from_slice(b"$EOF:");
         preamble.extend_from_slice(&mark);
         preamble.extend_from_slice(b"\r\n");
@@ -677,71 +794,101 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
         };
         setup_full_resync(server, id, offset, reply.as_deref_mut());
         if socket_target {
+            let now = server.now_ms;
             if let Some(replica) = server.master.find(id) {
                 replica.socket = true;
+                replica.socket_pos = Some(0);
+                replica.progress_ms = now;
             }
             send_to(server, id, reply, &preamble);
         }
     }
 }
 
-/// Snapshot bytes a diskless child streamed: appended to the output of
-/// every replica it serves.
+/// Snapshot bytes a diskless child streamed: held once for every
+/// replica it serves, each woken to send them.
 /// With none left, the child is ended (`rdbPipeReadHandler`).
 pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
-    let mut alive = 0;
-    for index in 0..server.master.replicas.len() {
-        let replica = &server.master.replicas[index];
-        if replica.state != ReplicaState::WaitBgsaveEnd || !replica.socket {
-            continue;
+    let serving: Vec<u64> = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.socket_pos.is_some())
+        .map(|r| r.id)
+        .collect();
+    if serving.is_empty() {
+        if !server.master.transfer_abandoned && server.persistence.socket_target {
+            server.master.transfer_abandoned = true;
+            server.master.socket.clear();
+            server.log(3, "Diskless rdb transfer, last replica dropped, killing fork child.");
+            persistence::kill_background_save(server);
         }
-        let id = replica.id;
-        if let Some(client) = server.clients.by_id_mut(id) {
-            client.reply.raw(bytes);
-            alive += 1;
-        }
-        server.wake(id);
+        return;
     }
-    if alive == 0 && !server.master.transfer_abandoned && server.persistence.socket_target {
-        server.master.transfer_abandoned = true;
-        server.log(3, "Diskless rdb transfer, last replica dropped, killing fork child.");
-        persistence::kill_background_save(server);
+    server.master.socket.push(bytes);
+    for id in serving {
+        server.wake(id);
     }
 }
 
-/// The streamed snapshot is whole: each replica it served gets the end
-/// mark and is online, its stream held until its first ACK.
-fn socket_transfer_done(server: &mut Server, waiting: Vec<u64>) {
-    let now = server.now_ms;
-    let mark = server.master.eof_mark.clone();
-    for id in waiting {
-        let Some(replica) = server.master.find(id) else {
-            continue;
-        };
-        replica.state = ReplicaState::Online;
-        replica.socket = false;
-        replica.stream_on_ack = true;
-        replica.ack_time_ms = now;
-        let name = replica.name();
-        if let Some(client) = server.clients.by_id_mut(id) {
-            client.reply.raw(&mark);
-            replica.snapshot_end = client.reply.consumed_total() + client.reply.len() as u64;
-        }
+/// Whether the host may read more of the streamed snapshot: the slowest
+/// replica receiving it is less than a window behind.
+pub(crate) fn socket_save_wants_data(server: &Server) -> bool {
+    server.master.socket.wants_data(server.master.slowest_socket_position())
+}
+
+/// The child streamed the whole snapshot: the end mark follows it, and
+/// each replica goes online once it sent both.
+fn socket_transfer_complete(server: &mut Server) {
+    let mark = core::mem::take(&mut server.master.eof_mark);
+    server.master.socket.push(&mark);
+    server.master.socket.complete = true;
+    let serving: Vec<u64> = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.socket_pos.is_some())
+        .map(|r| r.id)
+        .collect();
+    for id in serving {
         server.wake(id);
-        server.log(
-            2,
-            &format!(
-                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
-                name
-            ),
-        );
-        server.log(2, &format!("Synchronization with replica {} succeeded", name));
     }
+}
+
+/// `replicas[index]` sent the whole streamed snapshot: it is online, its
+/// stream held until its first ACK.
+fn socket_transfer_sent(server: &mut Server, index: usize) {
+    let now = server.now_ms;
+    let replica = &mut server.master.replicas[index];
+    replica.state = ReplicaState::Online;
+    replica.socket = false;
+    replica.socket_pos = None;
+    replica.stream_on_ack = true;
+    replica.ack_time_ms = now;
+    let name = replica.name();
+    server.log(
+        2,
+        &format!(
+            "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming",
+            name
+        ),
+    );
+    server.log(2, &format!("Synchronization with replica {} succeeded", name));
+}
+
+/// Closes replica `id` after a failed full resync, logging `message`.
+fn fail_sync(server: &mut Server, id: u64, message: &str) {
+    server.master.replicas.retain(|r| r.id != id);
+    server.log(3, message);
+    if let Some(client) = server.clients.by_id_mut(id) {
+        client.state.flags |= client_flag::CLOSE_ASAP;
+    }
+    server.wake(id);
 }
 
 /// The background save ended (`updateSlavesWaitingBgsave`): each replica
-/// waiting for it gets the file and what was kept of the stream, and goes
-/// online.
+/// waiting for it starts receiving the file through its own handle
+/// (`send_bulk`), or, for a streamed snapshot, gets its end mark.
 pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
     server.master.bgsave_for_replication = false;
     let waiting: Vec<u64> = server
@@ -752,6 +899,7 @@ pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
         .map(|r| r.id)
         .collect();
     if waiting.is_empty() {
+        server.master.socket.clear();
         return;
     }
     let socket = server
@@ -760,52 +908,70 @@ pub(crate) fn background_save_done(server: &mut Server, ok: bool) {
         .iter()
         .any(|r| waiting.contains(&r.id) && r.socket);
     if socket && ok {
-        socket_transfer_done(server, waiting);
+        socket_transfer_complete(server);
         return;
     }
-    let file = if ok {
-        let filename = String::from(server.config.text(Id::Dbfilename));
-        server
-            .host
-            .read_rdb_file(&filename)
-            .map_err(|error| format!("SYNC failed. Can't open/stat DB after BGSAVE: {}", error))
-    } else {
-        Err(String::from("SYNC failed. BGSAVE child returned an error"))
-    };
+    server.master.socket.clear();
+    let filename = String::from(server.config.text(Id::Dbfilename));
     let now = server.now_ms;
     for id in waiting {
-        match &file {
-            Err(message) => {
-                server.master.replicas.retain(|r| r.id != id);
-                server.log(3, message);
-                if let Some(client) = server.clients.by_id_mut(id) {
-                    client.state.flags |= client_flag::CLOSE_ASAP;
-                }
-                server.wake(id);
-            }
-            Ok(file) => {
-                let Some(replica) = server.master.find(id) else {
-                    continue;
-                };
-                let kept = core::mem::take(&mut replica.kept);
-                replica.state = ReplicaState::Online;
-                replica.ack_time_ms = now;
-                let name = replica.name();
-                if let Some(client) = server.clients.by_id_mut(id) {
-                    let mut preamble = Vec::new();
-                    preamble.push(b'$');
-                    preamble.extend_from_slice(itoa::Buffer::new().format(file.len()).as_bytes());
-                    preamble.extend_from_slice(b"\r\n");
-                    client.reply.raw(&preamble);
-                    client.reply.raw(file);
-                    replica.snapshot_end = client.reply.consumed_total() + client.reply.len() as u64;
-                    client.reply.raw(&kept);
-                }
-                server.wake(id);
-                server.log(2, &format!("Synchronization with replica {} succeeded", name));
-            }
+        if !ok {
+            fail_sync(server, id, "SYNC failed. BGSAVE child returned an error");
+            continue;
         }
+        let opened = server.host.open_rdb_file(&filename).and_then(FileTransfer::new);
+        let file = match opened {
+            Ok(file) => file,
+            Err(error) => {
+                let message = format!("SYNC failed. Can't open/stat DB after BGSAVE: {}", error);
+                fail_sync(server, id, &message);
+                continue;
+            }
+        };
+        let mut preamble = Vec::new();
+        preamble.push(b'$');
+        preamble.extend_from_slice(itoa::Buffer::new().format(file.len()).as_bytes());
+        preamble.extend_from_slice(b"\r\n");
+        let Some(replica) = server.master.find(id) else {
+            continue;
+        };
+        replica.state = ReplicaState::SendBulk;
+        replica.file = Some(file);
+        replica.progress_ms = now;
+        send_to(server, id, None, &preamble);
     }
+}
+
+/// Closes the replicas whose next stream byte the backlog no longer
+/// holds: after this server took a new history from its own master (a
+/// full sync), its sub-replicas must resync from that history.
+pub(crate) fn close_replicas_off_history(server: &mut Server) {
+    let Some(backlog) = server.replication.backlog.as_ref() else {
+        return;
+    };
+    let stale: Vec<u64> = server
+        .master
+        .replicas
+        .iter()
+        .filter(|r| r.stream_pos.is_some_and(|p| !backlog.covers(p)))
+        .map(|r| r.id)
+        .collect();
+    for id in stale {
+        close_client(server, id);
+    }
+}
+
+/// A master restarted from a dump with replication fields keeps that
+/// history as its second id, valid up to `offset`, and continues the
+/// offset with a backlog (Redis's `loadDataFromDisk`): the replicas of
+/// the master it was continue with a partial resync.
+pub(crate) fn restore_history(server: &mut Server, replid: ReplId, offset: i64) {
+    server.replication.ids.replid2 = replid;
+    server.replication.ids.second_replid_offset = offset + 1;
+    server.replication.set_offset(offset);
+    let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+    server.replication.backlog = Some(Backlog::new(size, offset));
+    server.master.replicas_seen_ms = server.now_ms;
 }
 
 /// Forgets a departing client (`freeClient` for a replica).
@@ -867,13 +1033,23 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     let timeout_ms = server.config.int(Id::ReplTimeout) * 1000;
     let mut timed_out = Vec::new();
     let mut newline = Vec::new();
-    for replica in &server.master.replicas {
+    let socket_end = server.master.socket.end();
+    for replica in &mut server.master.replicas {
+        // A replica that took every streamed byte so far is not stalled:
+        // the child is.
+        if replica.socket_pos == Some(socket_end) {
+            replica.progress_ms = now_ms;
+        }
+        let transferring = replica.file.is_some() || replica.socket_pos.is_some();
         match replica.state {
-            // Nothing may interleave with a snapshot streaming from a child.
+            _ if transferring && now_ms - replica.progress_ms > timeout_ms => {
+                timed_out.push((replica.id, replica.name(), "full sync"))
+            }
+            // Nothing may interleave with a snapshot being sent.
             ReplicaState::WaitBgsaveEnd if replica.socket => {}
             ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd => newline.push(replica.id),
             ReplicaState::Online if !replica.pre_psync && now_ms - replica.ack_time_ms > timeout_ms => {
-                timed_out.push((replica.id, replica.name()))
+                timed_out.push((replica.id, replica.name(), "streaming sync"))
             }
             _ => {}
         }
@@ -884,23 +1060,10 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     // A replica that stopped reading is over its soft limit for long
     // enough even when no new write arrives (`clientsCron`).
     for index in 0..server.master.replicas.len() {
-        let replica = &server.master.replicas[index];
-        let id = replica.id;
-        let pending = match replica.state {
-            ReplicaState::Online if replica.stream_on_ack => replica.kept.len() as u64,
-            ReplicaState::Online => match server.clients.by_id_mut(id) {
-                Some(client) => stream_pending(replica, &client.reply),
-                None => continue,
-            },
-            ReplicaState::WaitBgsaveEnd => replica.kept.len() as u64,
-            ReplicaState::Handshake | ReplicaState::WaitBgsaveStart => continue,
-        };
-        if super::pubsub::enforce_output_limit(server, id, REPLICA_LIMITS, pending) {
-            server.wake(id);
-        }
+        enforce_limit(server, index);
     }
-    for (id, name) in timed_out {
-        server.log(3, &format!("Disconnecting timedout replica (streaming sync): {}", name));
+    for (id, name, phase) in timed_out {
+        server.log(3, &format!("Disconnecting timedout replica ({}): {}", phase, name));
         server.master.replicas.retain(|r| r.id != id);
         if let Some(client) = server.clients.by_id_mut(id) {
             client.state.flags |= client_flag::CLOSE_ASAP;
@@ -1048,12 +1211,15 @@ pub(crate) fn serve_waiters(server: &mut Server, now_ms: i64) {
 }
 
 /// Applies a `CONFIG SET` of replication directives: `repl-backlog-size`
-/// resizes the backlog, keeping the newest bytes that fit.
+/// resizes the backlog, keeping the newest bytes that fit (and those a
+/// replica has yet to send).
 pub fn config_changed(server: &mut Server, changed: &[Id]) {
     if changed.contains(&Id::ReplBacklogSize) {
         let size = server.config.int(Id::ReplBacklogSize).max(0) as usize;
+        let oldest_needed = server.master.oldest_needed();
         if let Some(backlog) = server.replication.backlog.as_mut() {
             backlog.resize(size);
+            backlog.trim(oldest_needed);
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod pubsub;
 pub mod replica;
 pub mod replication;
 pub mod stats;
+pub mod transfer;
 pub mod watch;
 
 #[cfg(test)]
@@ -138,9 +139,10 @@ pub trait Host {
         Err(String::from("Error loading the DB: this host has no files"))
     }
 
-    /// Reads the whole RDB file `filename` (a full resync sends it to
-    /// replicas). `Err` is the operating system's reason.
-    fn read_rdb_file(&mut self, filename: &str) -> Result<Vec<u8>, String> {
+    /// Opens the RDB file `filename` for one replica's full resync, which
+    /// reads it a chunk at a time as the replica takes it. `Err` is the
+    /// operating system's reason.
+    fn open_rdb_file(&mut self, filename: &str) -> Result<Box<dyn transfer::RdbFile>, String> {
         let _ = filename;
         Err(String::from("this host has no files"))
     }
@@ -413,14 +415,28 @@ impl Engine {
         self.server.clients.get_mut(handle).map(|c| &mut c.query)
     }
 
-    /// Pending output of `handle`.
+    /// Pending output of `handle`: its replies, then for a replica its
+    /// snapshot and stream (a piece at a time: call again after
+    /// [`Engine::consume_output`]).
     pub fn output(&self, handle: ClientHandle) -> &[u8] {
-        self.server.clients.get(handle).map_or(&[], |c| c.reply.bytes())
+        let Some(client) = self.server.clients.get(handle) else {
+            return &[];
+        };
+        let replies = client.reply.bytes();
+        if replies.is_empty() && client.state.has(client_flag::REPLICA) {
+            return master::pending_output(&self.server, handle.id);
+        }
+        replies
     }
 
     /// Drops `n` written bytes of `handle`'s output.
     pub fn consume_output(&mut self, handle: ClientHandle, n: usize) {
-        if let Some(client) = self.server.clients.get_mut(handle) {
+        let Some(client) = self.server.clients.get_mut(handle) else {
+            return;
+        };
+        if client.reply.is_empty() && client.state.has(client_flag::REPLICA) {
+            master::consume_output(&mut self.server, handle.id, n);
+        } else {
             client.reply.consume(n);
         }
     }
@@ -520,6 +536,13 @@ impl Engine {
     pub fn socket_save_data(&mut self, bytes: &[u8], now_ms: i64) {
         self.set_clock(now_ms);
         master::socket_save_data(&mut self.server, bytes);
+    }
+
+    /// Whether to read more of the streamed snapshot now: `false` while
+    /// its slowest replica is a window behind (the child then waits on
+    /// its full pipe).
+    pub fn socket_save_wants_data(&self) -> bool {
+        master::socket_save_wants_data(&self.server)
     }
 
     /// Records the load done at start-up (`rdb_last_load_keys_*`).

@@ -225,11 +225,9 @@ pub fn save_info(server: &Server) -> Option<(usize, String, i64)> {
 /// At start-up, a replica whose dump carries `repl-id`, `repl-offset` and
 /// `repl-stream-db` takes them as a cached master (Redis's
 /// `loadDataFromDisk` + `replicationCacheMasterUsingMyself`), so its
-/// first `PSYNC` asks to continue from there.
+/// first `PSYNC` asks to continue from there; a master keeps them as its
+/// second history ([`super::master::restore_history`]).
 pub fn restore_history(server: &mut Server, report: &crate::rdb::load::LoadReport) {
-    if server.config.replica_of().is_none() {
-        return;
-    }
     let number = |name: &[u8]| -> Option<i64> {
         let text = core::str::from_utf8(report.aux(name)?).ok()?;
         text.trim().parse::<i64>().ok()
@@ -241,6 +239,10 @@ pub fn restore_history(server: &mut Server, report: &crate::rdb::load::LoadRepor
         return;
     };
     if offset < 0 || db < 0 || db as usize >= server.config.int(Id::Databases).max(1) as usize {
+        return;
+    }
+    if server.config.replica_of().is_none() {
+        super::master::restore_history(server, replid, offset);
         return;
     }
     server.log(
@@ -779,6 +781,7 @@ impl Engine {
         self.server.replication.ids = ReplicationIds::new(replid);
         let size = self.server.config.int(Id::ReplBacklogSize).max(0) as usize;
         self.server.replication.backlog = Some(Backlog::new(size, offset));
+        super::master::close_replicas_off_history(&mut self.server);
         self.server.replica.has_history = true;
         self.server.stats.dirty += 1;
         self.start_streaming();

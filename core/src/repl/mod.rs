@@ -2,8 +2,8 @@
 //!
 //! - [`id`]: replication ids, `master_replid`/`master_replid2`/
 //!   `second_repl_offset`, and the PSYNC2 shift on promotion.
-//! - [`backlog`]: the master's backlog ring of the replication stream,
-//!   answering "bytes from offset X" as two slices.
+//! - [`backlog`]: the shared replication buffer: the backlog and every
+//!   replica's pending stream, read at per-replica offsets.
 //! - [`psync`]: the master's decision for `PSYNC replid offset` / `SYNC`,
 //!   with Redis's reply bytes and log lines.
 //! - [`link`]: [`ReplicaLink`], the replica's handshake, RDB transfer (both
@@ -13,10 +13,10 @@
 //!
 //! As **master**, the engine owns one [`ReplicationIds`] and, once a
 //! replica has connected, one [`Backlog`]. Every propagated command's bytes
-//! are fed to the backlog (and to each online replica's output). On `PSYNC`
-//! the engine calls [`psync::decide`]: for `Continue` it writes
-//! [`psync::Decision::reply`] then the backlog slices from
-//! [`Backlog::range_from`]; for `FullResync` it starts (or joins) a snapshot
+//! are fed once to the backlog; each online replica sends from it at its own
+//! offset. On `PSYNC` the engine calls [`psync::decide`]: for `Continue` it
+//! writes [`psync::Decision::reply`] and the replica then sends from the
+//! asked offset ([`Backlog::chunk_from`]); for `FullResync` it starts (or joins) a snapshot
 //! and writes [`psync::fullresync_reply`] with the offset of that snapshot,
 //! then `$<len>\r\n<rdb>` or `$EOF:<mark>\r\n<rdb><mark>`.
 //! `REPLCONF ACK <offset>` from replicas updates their acknowledged offset

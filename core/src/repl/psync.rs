@@ -12,7 +12,7 @@
 //!
 //! Side effects stay with the caller: counting `sync_partial_ok` /
 //! `sync_partial_err`, making the client a replica, sending the backlog
-//! bytes ([`super::Backlog::range_from`]) after the `+CONTINUE` line, and
+//! bytes ([`super::Backlog::chunk_from`]) after the `+CONTINUE` line, and
 //! logging [`Decision::log_line`].
 
 use super::backlog::Backlog;
@@ -108,15 +108,16 @@ pub fn decide(ids: &ReplicationIds, backlog: Option<&Backlog>, request: Request<
             beyond_master: false,
         });
     };
-    match backlog.range_from(offset) {
-        Some((a, b)) => Decision::Continue {
+    if backlog.covers(offset) {
+        Decision::Continue {
             offset,
-            len: a.len() + b.len(),
-        },
-        None => Decision::FullResync(FullResyncReason::LackOfBacklog {
+            len: (backlog.master_repl_offset() + 1 - offset) as usize,
+        }
+    } else {
+        Decision::FullResync(FullResyncReason::LackOfBacklog {
             requested: offset,
             beyond_master: offset > backlog.master_repl_offset(),
-        }),
+        })
     }
 }
 
@@ -299,8 +300,9 @@ mod tests {
             d.log_lines(&ids, "r")[1],
             "Warning: replica r tried to PSYNC with an offset that is greater than the master replication offset."
         );
-        // Bytes that rolled out of the ring.
-        backlog.feed(&[b'y'; 20_000]);
+        // Bytes trimmed out of the backlog.
+        backlog.feed(&[b'y'; 40_000]);
+        backlog.trim(None);
         let d = decide(&ids, Some(&backlog), psync(&me, 50));
         assert_eq!(
             d,

@@ -482,9 +482,7 @@ fn link_resumes_from_a_backlog() {
     let decision = psync::decide(&ids, Some(&backlog), psync::Request::Psync { replid: ID, offset: 15 });
     let mut wire = Vec::new();
     decision.reply(&ids, true, &mut wire);
-    let (a, b) = backlog.range_from(15).unwrap();
-    wire.extend_from_slice(a);
-    wire.extend_from_slice(b);
+    wire.extend_from_slice(backlog.chunk_from(15));
     let events = feed(&mut link, &wire, 3);
     assert_eq!(events[1], Ev::Stream(b"*1\r\n$4\r\nPING\r\n".to_vec()));
     assert_eq!(link.read_reploff(), backlog.master_repl_offset());

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::time::Instant;
 use vitrine_core::config::{Config, Id, Source};
 use vitrine_core::engine::persistence::{ChildExit, SaveRequest};
+use vitrine_core::engine::transfer::RdbFile;
 use vitrine_core::engine::{Host, HostInfo};
 use vitrine_core::keyspace::Keyspace;
 use vitrine_core::rdb::load::LoadReport;
@@ -92,6 +93,11 @@ async fn read_pipe(pipe: std::os::fd::OwnedFd, shared: Rc<super::Shared>, draine
     if let Ok(pipe) = unsafe { tokio::io::unix::AsyncFd::register(file) } {
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
+            // Back-pressure: while the slowest replica is a window behind,
+            // the pipe is left full and the child waits.
+            while !shared.engine.borrow().socket_save_wants_data() {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
             let Ok(mut guard) = pipe.readable().await else {
                 break;
             };
@@ -111,6 +117,24 @@ async fn read_pipe(pipe: std::os::fd::OwnedFd, shared: Rc<super::Shared>, draine
         }
     }
     drained.set(true);
+}
+
+/// A dump opened for one replica's full resync: its own descriptor, so a
+/// save replacing the file meanwhile does not change what it reads.
+struct DumpFile {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl RdbFile for DumpFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, String> {
+        use std::os::unix::fs::FileExt;
+        self.file.read_at(buf, offset).map_err(|e| crate::config::os_error(&e))
+    }
 }
 
 /// Bytes allocated through jemalloc (Redis's `used_memory`).
@@ -282,8 +306,10 @@ impl Host for NativeHost {
         }
     }
 
-    fn read_rdb_file(&mut self, filename: &str) -> Result<Vec<u8>, String> {
-        std::fs::read(filename).map_err(|e| crate::config::os_error(&e))
+    fn open_rdb_file(&mut self, filename: &str) -> Result<Box<dyn RdbFile>, String> {
+        let file = std::fs::File::open(filename).map_err(|e| crate::config::os_error(&e))?;
+        let len = file.metadata().map_err(|e| crate::config::os_error(&e))?.len();
+        Ok(Box::new(DumpFile { file, len }))
     }
 
     fn load_rdb(
