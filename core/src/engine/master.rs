@@ -255,7 +255,7 @@ fn stream_pending(replica: &Replica, reply: &Reply) -> u64 {
 }
 
 /// Appends `args` as a RESP multibulk.
-fn encode_command<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+pub(crate) fn encode_command<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
     let mut number = itoa::Buffer::new();
     out.push(b'*');
     out.extend_from_slice(number.format(args.len()).as_bytes());

@@ -19,6 +19,7 @@
 //! Time is always passed in as Unix milliseconds; randomness comes from
 //! the seed given to [`Engine::new`].
 
+pub mod aof;
 pub mod blocking;
 pub mod client;
 pub mod clients;
@@ -281,6 +282,8 @@ pub struct Server {
     pub replica: replica::ReplicaRole,
     /// The master's side of replication: replicas, stream, WAIT.
     pub master: master::MasterState,
+    /// The append-only file's buffer and state.
+    pub aof: aof::Aof,
 }
 
 impl Server {
@@ -355,6 +358,7 @@ impl Engine {
                 clock_us: 0,
                 replica: replica::ReplicaRole::default(),
                 master: master::MasterState::default(),
+                aof: aof::Aof::default(),
             },
         }
     }
