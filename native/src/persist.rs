@@ -20,10 +20,12 @@
 //! the memory at once.
 //!
 //! Fork in a threaded process is only safe if no other thread can hold a
-//! lock the child needs. At the fork this process has one thread: the
+//! lock the child needs. At the fork this process runs one thread: the
 //! runtime is current-thread, nothing here calls `spawn_blocking` or
 //! `tokio::fs` (which would start the blocking pool), and tokio's signal
-//! handling is a self-pipe without a thread. The child touches neither
+//! handling is a self-pipe without a thread. The one other thread, the
+//! AOF's `everysec` fsync (`aof`), holds no lock the child could need: it
+//! waits on its channel and calls `fdatasync`. The child touches neither
 //! tokio nor any socket: it encodes, writes its own file, and leaves with
 //! `_exit`, running no destructor and no atexit handler. jemalloc, the
 //! only shared library state it uses, is fork-safe (its `pthread_atfork`

@@ -1,0 +1,430 @@
+//! The append-only file end to end: Redis 7's multi-part directory read
+//! and written by both servers (`redis-check-aof` agrees), acknowledged
+//! writes surviving `kill -9` under `appendfsync always`, a file cut in
+//! its last command and a file corrupt in the middle.
+
+mod common;
+
+use common::dataset::{assert_same, Dataset};
+use common::repl::{info_field, live_writes, populate, wait_for};
+use common::{redis_available, scratch_dir, Conn, Kind, Launch, Server};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Starts a server of `kind` with the AOF on in `dir` (which it owns).
+fn start_aof(kind: Kind, dir: PathBuf, extra: &[&str]) -> Server {
+    let mut args = vec!["--save", "", "--appendonly", "yes"];
+    args.extend_from_slice(extra);
+    Server::start_in(kind, None, dir, &args)
+}
+
+/// A fresh directory holding a copy of `from`'s AOF directory, as a
+/// crash would leave it (the server writing it may still run or be dead).
+fn copy_aof_dir(from: &Path) -> PathBuf {
+    let to = scratch_dir("aof-copy");
+    let source = from.join("appendonlydir");
+    let target = to.join("appendonlydir");
+    std::fs::create_dir(&target).expect("create appendonlydir");
+    for entry in std::fs::read_dir(&source).expect("read appendonlydir") {
+        let entry = entry.expect("dir entry");
+        std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy an AOF file");
+    }
+    to
+}
+
+/// The manifest's text.
+fn manifest(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).expect("manifest")
+}
+
+/// The path of the last incremental file the manifest names.
+fn last_incr(dir: &Path) -> PathBuf {
+    let text = manifest(dir);
+    let name = text
+        .lines()
+        .rfind(|line| line.ends_with("type i"))
+        .and_then(|line| line.split(' ').nth(1))
+        .expect("an incr file")
+        .to_string();
+    dir.join("appendonlydir").join(name)
+}
+
+/// Runs `redis-check-aof` on the directory's manifest; panics unless it
+/// finds every file valid.
+fn check_aof(dir: &Path) {
+    let output = Command::new("redis-check-aof")
+        .arg(dir.join("appendonlydir/appendonly.aof.manifest"))
+        .output()
+        .expect("run redis-check-aof");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && text.contains("All AOF files and manifest are valid"),
+        "redis-check-aof refused the directory:\n{text}\nmanifest:\n{}",
+        manifest(dir)
+    );
+}
+
+/// Ends `server` with SIGKILL, as a crash: no final write, no fsync.
+fn kill_9(server: &Server) {
+    // SAFETY: kill has no memory effects; the pid is our own child.
+    unsafe {
+        libc::kill(server.pid() as libc::pid_t, libc::SIGKILL);
+    }
+}
+
+fn wait_rewrite_done(conn: &mut Conn) {
+    wait_for("the AOF rewrite to end", Duration::from_secs(20), || {
+        info_field(conn, "persistence", "aof_rewrite_in_progress") == "0"
+            && info_field(conn, "persistence", "aof_rewrite_scheduled") == "0"
+    });
+}
+
+#[test]
+fn redis_loads_the_directory_vitrine_writes() {
+    if !redis_available() {
+        return;
+    }
+    for preamble in ["yes", "no"] {
+        let vitrine = start_aof(
+            Kind::Vitrine,
+            scratch_dir("vitrine-aof"),
+            &["--appendfsync", "always", "--aof-use-rdb-preamble", preamble],
+        );
+        let mut conn = vitrine.connect();
+        populate(&mut conn);
+        for round in 0..3 {
+            live_writes(&mut conn, round);
+        }
+        let written = Dataset::read(&mut conn).normalized();
+        check_aof(&vitrine.dir);
+        let base = if preamble == "yes" { "base.rdb" } else { "base.aof" };
+        assert!(manifest(&vitrine.dir).contains(base), "{}", manifest(&vitrine.dir));
+        let redis = start_aof(Kind::Redis, copy_aof_dir(&vitrine.dir), &[]);
+        assert_same(
+            &written,
+            "vitrine",
+            &Dataset::read_port(redis.port).normalized(),
+            "redis",
+        );
+        // And vitrine reads its own directory back the same.
+        let again = start_aof(Kind::Vitrine, copy_aof_dir(&vitrine.dir), &[]);
+        assert_same(
+            &written,
+            "before",
+            &Dataset::read_port(again.port).normalized(),
+            "after restart",
+        );
+    }
+}
+
+#[test]
+fn vitrine_loads_the_directory_redis_writes() {
+    if !redis_available() {
+        return;
+    }
+    for preamble in ["yes", "no"] {
+        let redis = start_aof(
+            Kind::Redis,
+            scratch_dir("redis-aof"),
+            &["--aof-use-rdb-preamble", preamble],
+        );
+        let mut conn = redis.connect();
+        populate(&mut conn);
+        live_writes(&mut conn, 0);
+        // A base of the whole dataset, then more incremental writes.
+        assert_eq!(
+            conn.cmd(&["BGREWRITEAOF"]),
+            b"+Background append only file rewriting started\r\n"
+        );
+        wait_rewrite_done(&mut conn);
+        for round in 1..3 {
+            live_writes(&mut conn, round);
+        }
+        let written = Dataset::read(&mut conn).normalized();
+        let vitrine = start_aof(Kind::Vitrine, copy_aof_dir(&redis.dir), &[]);
+        assert_same(
+            &written,
+            "redis",
+            &Dataset::read_port(vitrine.port).normalized(),
+            "vitrine",
+        );
+        assert!(
+            vitrine.log().contains("DB loaded from append only file"),
+            "{}",
+            vitrine.log()
+        );
+    }
+}
+
+/// What the writers had acknowledged when the server died.
+#[derive(Default)]
+struct Acknowledged {
+    /// `SET key value` acknowledged.
+    strings: Vec<(String, String)>,
+    /// INCR replies seen, per counter.
+    counters: Vec<(String, i64)>,
+    /// RPUSH/HSET/ZADD acknowledged: (key, element).
+    lists: Vec<(String, String)>,
+    hashes: Vec<(String, String)>,
+    zsets: Vec<(String, String)>,
+}
+
+/// One writer: its own keys, every reply recorded once received.
+fn writer(port: u16, id: usize, stop: Arc<AtomicBool>, acked: Arc<Mutex<Acknowledged>>) {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("client");
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let counter = format!("counter:{id}");
+    let list = format!("list:{id}");
+    let hash = format!("hash:{id}");
+    let zset = format!("zset:{id}");
+    let mut n = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let key = format!("key:{id}:{n}");
+        let value = format!("v{n}");
+        let element = n.to_string();
+        let set: redis::RedisResult<()> = redis::cmd("SET").arg(&key).arg(&value).query(&mut conn);
+        if set.is_err() {
+            return;
+        }
+        acked.lock().expect("lock").strings.push((key, value));
+        let Ok(count) = redis::cmd("INCR").arg(&counter).query::<i64>(&mut conn) else {
+            return;
+        };
+        acked.lock().expect("lock").counters.push((counter.clone(), count));
+        if redis::cmd("RPUSH")
+            .arg(&list)
+            .arg(&element)
+            .query::<i64>(&mut conn)
+            .is_err()
+        {
+            return;
+        }
+        acked.lock().expect("lock").lists.push((list.clone(), element.clone()));
+        if redis::cmd("HSET")
+            .arg(&hash)
+            .arg(&element)
+            .arg("x")
+            .query::<i64>(&mut conn)
+            .is_err()
+        {
+            return;
+        }
+        acked.lock().expect("lock").hashes.push((hash.clone(), element.clone()));
+        if redis::cmd("ZADD")
+            .arg(&zset)
+            .arg(n)
+            .arg(&element)
+            .query::<i64>(&mut conn)
+            .is_err()
+        {
+            return;
+        }
+        acked.lock().expect("lock").zsets.push((zset.clone(), element));
+    }
+}
+
+/// Checks that every acknowledged write is in the restarted server.
+fn assert_all_present(port: u16, acked: &Acknowledged) {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).expect("client");
+    let mut conn = client.get_connection().expect("connect");
+    let mut pipe = redis::pipe();
+    for (key, _) in &acked.strings {
+        pipe.cmd("GET").arg(key);
+    }
+    let values: Vec<Option<String>> = pipe.query(&mut conn).expect("GETs");
+    for ((key, value), found) in acked.strings.iter().zip(values) {
+        assert_eq!(found.as_deref(), Some(value.as_str()), "acknowledged SET {key} lost");
+    }
+    for (counter, count) in &acked.counters {
+        let now: i64 = redis::cmd("GET").arg(counter).query(&mut conn).expect("GET counter");
+        assert!(now >= *count, "{counter} is {now}, {count} was acknowledged");
+    }
+    for (list, element) in &acked.lists {
+        let position: Option<i64> = redis::cmd("LPOS")
+            .arg(list)
+            .arg(element)
+            .query(&mut conn)
+            .expect("LPOS");
+        assert!(position.is_some(), "acknowledged RPUSH {list} {element} lost");
+    }
+    for (hash, field) in &acked.hashes {
+        let exists: bool = redis::cmd("HEXISTS")
+            .arg(hash)
+            .arg(field)
+            .query(&mut conn)
+            .expect("HEXISTS");
+        assert!(exists, "acknowledged HSET {hash} {field} lost");
+    }
+    for (zset, member) in &acked.zsets {
+        let score: Option<f64> = redis::cmd("ZSCORE")
+            .arg(zset)
+            .arg(member)
+            .query(&mut conn)
+            .expect("ZSCORE");
+        assert!(score.is_some(), "acknowledged ZADD {zset} {member} lost");
+    }
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9_under_appendfsync_always() {
+    for round in 0..3 {
+        let server = start_aof(Kind::Vitrine, scratch_dir("aof-crash"), &["--appendfsync", "always"]);
+        let stop = Arc::new(AtomicBool::new(false));
+        let acked = Arc::new(Mutex::new(Acknowledged::default()));
+        let writers: Vec<_> = (0..8)
+            .map(|id| {
+                let (stop, acked, port) = (stop.clone(), acked.clone(), server.port);
+                std::thread::spawn(move || writer(port, id, stop, acked))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(400 + 200 * round));
+        kill_9(&server);
+        stop.store(true, Ordering::Relaxed);
+        for handle in writers {
+            handle.join().expect("writer thread");
+        }
+        let acked = acked.lock().expect("lock");
+        assert!(
+            acked.strings.len() > 50,
+            "too few writes to mean anything: {}",
+            acked.strings.len()
+        );
+        let restarted = start_aof(Kind::Vitrine, copy_aof_dir(&server.dir), &[]);
+        assert_all_present(restarted.port, &acked);
+    }
+}
+
+#[test]
+fn everysec_loses_at_most_about_a_second() {
+    let server = start_aof(
+        Kind::Vitrine,
+        scratch_dir("aof-everysec"),
+        &["--appendfsync", "everysec"],
+    );
+    let mut conn = server.connect();
+    for i in 0..200 {
+        assert_eq!(conn.cmd(&["SET", &format!("k{i}"), "v"]), b"+OK\r\n");
+    }
+    // Older than a second: fsynced by the background thread.
+    std::thread::sleep(Duration::from_millis(2500));
+    kill_9(&server);
+    let restarted = start_aof(Kind::Vitrine, copy_aof_dir(&server.dir), &[]);
+    assert_eq!(restarted.connect().cmd(&["DBSIZE"]), b":200\r\n");
+}
+
+/// Writes a few keys, kills the server, and returns its directory copy.
+fn crashed_directory() -> PathBuf {
+    let server = start_aof(Kind::Vitrine, scratch_dir("aof-bad"), &["--appendfsync", "always"]);
+    let mut conn = server.connect();
+    for i in 0..20 {
+        assert_eq!(conn.cmd(&["SET", &format!("k{i}"), "value"]), b"+OK\r\n");
+    }
+    kill_9(&server);
+    copy_aof_dir(&server.dir)
+}
+
+fn launch(dir: PathBuf, extra: &[&str]) -> Launch {
+    let mut args = vec!["--save", "", "--appendonly", "yes"];
+    args.extend_from_slice(extra);
+    Server::launch_in(Kind::Vitrine, None, dir, &args, Duration::from_secs(20))
+}
+
+#[test]
+fn a_tail_cut_in_its_last_command_loads_when_allowed() {
+    let dir = crashed_directory();
+    let incr = last_incr(&dir);
+    let length = std::fs::metadata(&incr).expect("incr file").len();
+    let cut = std::fs::OpenOptions::new().write(true).open(&incr).expect("open incr");
+    cut.set_len(length - 5).expect("truncate");
+    // Refused without aof-load-truncated.
+    let refused_dir = copy_aof_dir(&dir);
+    match launch(refused_dir, &["--aof-load-truncated", "no"]) {
+        Launch::Exited { log, .. } => assert!(
+            log.contains("Unexpected end of file reading the append only file"),
+            "{log}"
+        ),
+        Launch::Running(_) => panic!("a cut AOF loaded with aof-load-truncated no"),
+    }
+    // Loaded without the cut command otherwise, and truncated to its last
+    // whole command, so that the next start finds it clean.
+    let server = start_aof(Kind::Vitrine, dir, &["--aof-load-truncated", "yes"]);
+    let log = server.log();
+    assert!(
+        log.contains("!!! Warning: short read while loading the AOF file"),
+        "{log}"
+    );
+    assert!(
+        log.contains("loaded anyway because aof-load-truncated is enabled"),
+        "{log}"
+    );
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["DBSIZE"]), b":19\r\n");
+    assert_eq!(conn.cmd(&["SET", "after", "1"]), b"+OK\r\n");
+    check_aof(&server.dir);
+}
+
+#[test]
+fn a_corrupt_middle_stops_start_up_with_a_clear_message() {
+    let dir = crashed_directory();
+    let incr = last_incr(&dir);
+    let mut bytes = std::fs::read(&incr).expect("incr file");
+    let middle = bytes.len() / 2;
+    // Garbage at a command boundary in the middle.
+    let boundary = middle
+        + bytes[middle..]
+            .windows(3)
+            .position(|w| w == b"\n*3")
+            .expect("a command")
+        + 1;
+    bytes.splice(boundary..boundary, b"garbage\r\n".iter().copied());
+    std::fs::write(&incr, &bytes).expect("write incr");
+    let started = Instant::now();
+    match launch(dir, &["--aof-load-truncated", "yes"]) {
+        Launch::Exited { status, log } => {
+            assert!(!status.success());
+            assert!(log.contains("Bad file format reading the append only file"), "{log}");
+        }
+        Launch::Running(_) => panic!("a corrupt AOF loaded"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn appendonly_yes_ignores_the_rdb_and_reports_aof_fields() {
+    // A dump with a key, in the directory the AOF server starts in.
+    let dir = scratch_dir("aof-info");
+    {
+        let saver = Server::start(Kind::Vitrine, &[]);
+        let mut conn = saver.connect();
+        assert_eq!(conn.cmd(&["SET", "from-rdb", "1"]), b"+OK\r\n");
+        assert_eq!(conn.cmd(&["SAVE"]), b"+OK\r\n");
+        std::fs::copy(saver.dir.join("dump.rdb"), dir.join("dump.rdb")).expect("copy the dump");
+    }
+    let server = start_aof(Kind::Vitrine, dir, &["--appendfsync", "always"]);
+    let mut conn = server.connect();
+    assert_eq!(conn.cmd(&["DBSIZE"]), b":0\r\n", "the AOF wins over the dump");
+    assert_eq!(info_field(&mut conn, "persistence", "aof_enabled"), "1");
+    let before: u64 = info_field(&mut conn, "persistence", "aof_current_size")
+        .parse()
+        .expect("size");
+    let base: u64 = info_field(&mut conn, "persistence", "aof_base_size")
+        .parse()
+        .expect("size");
+    assert_eq!(before, base, "an empty start has only its base");
+    assert_eq!(conn.cmd(&["SET", "k", "v"]), b"+OK\r\n");
+    let after: u64 = info_field(&mut conn, "persistence", "aof_current_size")
+        .parse()
+        .expect("size");
+    // SELECT 0 then SET k v.
+    assert_eq!(after - before, 23 + 27);
+    assert_eq!(
+        manifest(&server.dir),
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+}
