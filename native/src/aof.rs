@@ -39,7 +39,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use vitrine_core::config::{Config, Id};
-use vitrine_core::engine::aof::{AofReplay, Manifest, ReplayEnd, ReplayError};
+use vitrine_core::engine::aof::{Aof, AofReplay, FileType, Manifest, ReplayEnd, ReplayError};
 use vitrine_core::engine::persistence::SaveRequest;
 use vitrine_core::engine::{Engine, REDIS_VERSION};
 use vitrine_core::keyspace::Keyspace;
@@ -342,7 +342,7 @@ pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
         }
         let files: Vec<(String, bool)> = manifest
             .data_files()
-            .map(|f| (f.name.clone(), f.kind == vitrine_core::engine::aof::FileType::Base))
+            .map(|f| (f.name.clone(), f.kind == FileType::Base))
             .collect();
         if total > 0 {
             for (index, (name, is_base)) in files.iter().enumerate() {
@@ -409,7 +409,7 @@ pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
     aof.current_size = total;
     aof.base_size = base_size;
     engine.aof_start();
-    Ok(Writer::new(file, incr_size))
+    Ok(Writer::new(paths, manifest, file, incr_size))
 }
 
 /// Removes the history files and drops them from the manifest
@@ -480,6 +480,9 @@ pub struct Writer {
 }
 
 struct WriterState {
+    paths: Paths,
+    /// The manifest as last written.
+    manifest: Manifest,
     file: File,
     /// Bytes in the incremental file (`aof_last_incr_size`).
     incr_size: u64,
@@ -492,9 +495,11 @@ struct WriterState {
 }
 
 impl Writer {
-    fn new(file: File, incr_size: u64) -> Self {
+    fn new(paths: Paths, manifest: Manifest, file: File, incr_size: u64) -> Self {
         Writer {
             state: RefCell::new(WriterState {
+                paths,
+                manifest,
                 file,
                 incr_size,
                 synced_size: incr_size,
@@ -509,14 +514,26 @@ impl Writer {
     }
 
     /// Writes what the engine fed and fsyncs as the policy says
-    /// (`flushAppendOnlyFile`). Under `always` a failure exits the process,
-    /// as Redis: a reply already computed cannot be taken back.
+    /// (`flushAppendOnlyFile`), then releases the connections waiting.
     pub fn flush(&self, engine: &mut Engine) {
-        let mut state = self.state.borrow_mut();
-        let state = &mut *state;
         let fed = engine.aof_fed();
         let policy = policy(engine.config());
-        engine.take_aof_buffer(&mut state.scratch);
+        let children = engine.persistence().bgsave_in_progress() || engine.aof().rewrite_started.is_some();
+        let fsync_allowed = !(children && engine.config().bool(Id::NoAppendfsyncOnRewrite));
+        self.write_out(engine.aof_mut(), policy, fsync_allowed);
+        self.durable.set(fed);
+        self.done.notify_waiters();
+    }
+
+    /// Writes `aof`'s buffer to the incremental file and fsyncs it as
+    /// `policy` says. Under `always` a failure exits the process, as
+    /// Redis: a reply already computed cannot be taken back; otherwise the
+    /// bytes stay buffered for the next try and writes are reported failing.
+    fn write_out(&self, aof: &mut Aof, policy: Fsync, fsync_allowed: bool) {
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        state.scratch.clear();
+        std::mem::swap(&mut state.scratch, &mut aof.buffer);
         if !state.scratch.is_empty() {
             if let Err(error) = state.file.write_all(&state.scratch) {
                 crate::warning!("Error writing to the AOF file: {}", os_error(&error));
@@ -526,17 +543,14 @@ impl Writer {
                     );
                     std::process::exit(1);
                 }
-                engine.aof_mut().last_write_ok = false;
-                // Keep the bytes for the next try, ahead of newer ones.
-                let mut newer = Vec::new();
-                engine.take_aof_buffer(&mut newer);
-                state.scratch.extend_from_slice(&newer);
-                std::mem::swap(&mut state.scratch, &mut engine.aof_mut().buffer);
+                aof.last_write_ok = false;
+                // Keep the bytes for the next try, ahead of any newer ones.
+                state.scratch.append(&mut aof.buffer);
+                std::mem::swap(&mut state.scratch, &mut aof.buffer);
                 return;
             }
             let written = state.scratch.len() as u64;
             state.incr_size += written;
-            let aof = engine.aof_mut();
             aof.current_size += written;
             if !aof.last_write_ok {
                 crate::warning!("AOF write error looks solved, Redis can write again.");
@@ -544,9 +558,8 @@ impl Writer {
             }
         }
         let unsynced = state.synced_size != state.incr_size;
-        let skip = engine.config().bool(Id::NoAppendfsyncOnRewrite) && engine.persistence().bgsave_in_progress();
         match policy {
-            Fsync::Always if unsynced && !skip => {
+            Fsync::Always if unsynced && fsync_allowed => {
                 if let Err(error) = state.file.sync_data() {
                     crate::warning!(
                         "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
@@ -557,7 +570,7 @@ impl Writer {
                 state.synced_size = state.incr_size;
                 state.last_fsync = Instant::now();
             }
-            Fsync::EverySec if unsynced && !skip && state.last_fsync.elapsed() >= Duration::from_secs(1) => {
+            Fsync::EverySec if unsynced && fsync_allowed && state.last_fsync.elapsed() >= Duration::from_secs(1) => {
                 if let Some(thread) = &state.fsync_thread {
                     thread.request(&state.file);
                 }
@@ -569,8 +582,27 @@ impl Writer {
         if state.scratch.capacity() > 1024 * 1024 {
             state.scratch = Vec::new();
         }
-        self.durable.set(fed);
-        self.done.notify_waiters();
+    }
+
+    /// Appends go to a new incremental file from now on
+    /// (`openNewIncrAofForAppend`): everything pending is written and
+    /// fsynced to the old one first, and the manifest naming the new file
+    /// is persisted before the switch, so a crash at any point leaves a
+    /// directory that loads.
+    fn switch_incr(&self, aof: &mut Aof) -> Result<(), String> {
+        self.write_out(aof, Fsync::Always, true);
+        let mut state = self.state.borrow_mut();
+        let mut manifest = state.manifest.clone();
+        let name = manifest.new_incr(&state.paths.prefix);
+        let file = open_new(&state.paths.file(&name))
+            .map_err(|e| format!("Can't open the append-only file {}: {}", name, os_error(&e)))?;
+        persist_manifest(&state.paths, &manifest)?;
+        crate::notice!("Creating AOF incr file {} on background rewrite", name);
+        state.manifest = manifest;
+        state.file = file;
+        state.incr_size = 0;
+        state.synced_size = 0;
+        Ok(())
     }
 
     /// Writes and fsyncs everything before the process exits (shutdown).
@@ -588,10 +620,10 @@ impl Writer {
 /// sends output (see the module documentation). Returns at once when the
 /// AOF is off or nothing is pending.
 pub async fn wait_durable(shared: &Shared) {
-    let Some(writer) = shared.aof.as_ref() else {
-        return;
-    };
     loop {
+        let Some(writer) = shared.aof.borrow().clone() else {
+            return;
+        };
         let target = shared.engine.borrow().aof_fed();
         if writer.durable.get() >= target {
             return;
@@ -603,22 +635,211 @@ pub async fn wait_durable(shared: &Shared) {
     }
 }
 
-/// The writer task: writes when a connection waits, and at least once a
-/// second (the `everysec` fsync and writes no connection waits for, such
-/// as expired keys' `DEL`).
+/// The writer task: writes when a connection waits, and every 100 ms
+/// otherwise (the `everysec` fsync, and writes no connection waits for,
+/// such as expired keys' `DEL`). Idle while the AOF is off.
 pub async fn run(shared: Rc<Shared>) {
-    let Some(writer) = shared.aof.clone() else {
-        return;
-    };
     loop {
-        tokio::select! {
-            _ = writer.wake.notified() => {
-                // Let the other ready connections run their commands first:
-                // their writes then share this write and fsync.
-                tokio::task::yield_now().await;
+        let writer = shared.aof.borrow().clone();
+        match writer {
+            Some(writer) => {
+                tokio::select! {
+                    _ = writer.wake.notified() => {
+                        // Let the other ready connections run their commands
+                        // first: their writes then share this write and fsync.
+                        tokio::task::yield_now().await;
+                    }
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+                writer.flush(&mut shared.engine.borrow_mut());
             }
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
         }
-        writer.flush(&mut shared.engine.borrow_mut());
+    }
+}
+
+/// Opens `path` for appending, empty.
+fn open_new(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .and_then(|file| {
+            file.set_len(0)?;
+            Ok(file)
+        })
+}
+
+/// The temporary incremental file of an AOF being turned on.
+fn temp_incr_name(prefix: &str) -> String {
+    format!("temp-{prefix}.incr")
+}
+
+/// The base file the rewrite child `pid` writes in the working directory.
+fn temp_base_name(pid: u32) -> String {
+    format!("temp-rewriteaof-bg-{pid}.aof")
+}
+
+/// Starts a rewrite (the host's half of `rewriteAppendOnlyFileBackground`):
+/// switch appends to a new incremental file (to a temporary one when the
+/// AOF is being turned on), then fork the child writing the new base.
+pub fn start_rewrite(shared: &Shared, keyspace: &Keyspace, config: &Config, aof: &mut Aof) -> Result<u32, String> {
+    let paths = Paths::from_config(config);
+    if let Err(error) = std::fs::create_dir_all(&paths.dir) {
+        return Err(format!(
+            "Can't open or create append-only dir {}: {}",
+            paths.dir.display(),
+            os_error(&error)
+        ));
+    }
+    let writer = shared.aof.borrow().clone();
+    match writer {
+        Some(writer) if !aof.enabling => writer.switch_incr(aof)?,
+        Some(_) => {}
+        None if aof.enabling => {
+            let mut manifest = read_manifest(&paths).map_err(|()| "Can't read the AOF manifest".to_string())?;
+            // Files of an earlier run are replaced by this rewrite.
+            manifest.mark_rewritten_incr_as_history(false);
+            let name = temp_incr_name(&paths.prefix);
+            let file = open_new(&paths.file(&name))
+                .map_err(|e| format!("Can't open the append-only file {}: {}", name, os_error(&e)))?;
+            crate::notice!("Creating AOF incr file {} on background rewrite", name);
+            let writer = Writer::new(paths, manifest, file, 0);
+            writer.durable.set(aof.fed);
+            *shared.aof.borrow_mut() = Some(Rc::new(writer));
+        }
+        None => {}
+    }
+    let keyspace_config = config.clone();
+    let pid = crate::persist::fork_child(move || {
+        let temp = temp_base_name(std::process::id());
+        match write_base(keyspace, &keyspace_config, Path::new(&temp)) {
+            Ok(()) => {
+                crate::notice!("Successfully created the temporary AOF base file {}", temp);
+                0
+            }
+            Err(message) => {
+                crate::warning!("{}", message);
+                1
+            }
+        }
+    })
+    .map_err(|reason| format!("Can't rewrite append only file in background: fork: {reason}"))?;
+    if let Some(writer) = shared.aof.borrow().as_ref() {
+        writer.durable.set(aof.fed);
+    }
+    Ok(pid)
+}
+
+/// The rewrite child `pid` ended (`backgroundRewriteDoneHandler`): on
+/// success its base is renamed into the directory, the temporary
+/// incremental file too when the AOF was being turned on, the manifest
+/// naming them replaces the old one in one rename, and the files it no
+/// longer names are deleted. Temporary files are removed in any case.
+pub fn finish_rewrite(shared: &Shared, pid: u32, config: &Config, aof: &mut Aof, success: bool) -> Result<(), String> {
+    let temp = temp_base_name(pid);
+    let paths = Paths::from_config(config);
+    let writer = shared.aof.borrow().clone();
+    if !success {
+        let _ = std::fs::remove_file(&temp);
+        let _ = std::fs::remove_file(format!("temp-rewriteaof-{pid}.aof"));
+        if aof.enabling {
+            // Turning the AOF on waits for the next rewrite, whose
+            // temporary incremental file starts afresh: what was fed for
+            // this one is in the next one's base.
+            if let Some(writer) = shared.aof.borrow_mut().take() {
+                writer.done.notify_waiters();
+            }
+            aof.buffer.clear();
+            let _ = std::fs::remove_file(paths.file(&temp_incr_name(&paths.prefix)));
+            crate::notice!(
+                "Removing the temp incr aof file {} in the background",
+                temp_incr_name(&paths.prefix)
+            );
+        }
+        return Ok(());
+    }
+    let mut manifest = match &writer {
+        Some(writer) => writer.state.borrow().manifest.clone(),
+        None => read_manifest(&paths).map_err(|()| "Can't read the AOF manifest".to_string())?,
+    };
+    let base = manifest.new_base(&paths.prefix, config.bool(Id::AofUseRdbPreamble));
+    if let Err(error) = std::fs::rename(&temp, paths.file(&base)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(format!(
+            "Error trying to rename the temporary AOF base file {} into {}: {}",
+            temp,
+            base,
+            os_error(&error)
+        ));
+    }
+    crate::notice!(
+        "Successfully renamed the temporary AOF base file {} into {}",
+        temp,
+        base
+    );
+    let mut renamed_incr = None;
+    if aof.enabling {
+        let temp_incr = temp_incr_name(&paths.prefix);
+        let incr = manifest.new_incr(&paths.prefix);
+        if let Err(error) = std::fs::rename(paths.file(&temp_incr), paths.file(&incr)) {
+            let _ = std::fs::remove_file(paths.file(&base));
+            return Err(format!(
+                "Error trying to rename the temporary AOF incr file {} into {}: {}",
+                temp_incr,
+                incr,
+                os_error(&error)
+            ));
+        }
+        crate::notice!(
+            "Successfully renamed the temporary AOF incr file {} into {}",
+            temp_incr,
+            incr
+        );
+        renamed_incr = Some(incr);
+    }
+    manifest.mark_rewritten_incr_as_history(writer.is_some());
+    if let Err(message) = persist_manifest(&paths, &manifest) {
+        let _ = std::fs::remove_file(paths.file(&base));
+        if let Some(incr) = &renamed_incr {
+            let _ = std::fs::remove_file(paths.file(incr));
+        }
+        return Err(message);
+    }
+    let base_size = file_size(&paths.file(&base));
+    delete_history(&paths, &mut manifest);
+    if let Some(writer) = &writer {
+        let mut state = writer.state.borrow_mut();
+        state.manifest = manifest;
+        state.paths = paths;
+        aof.current_size = base_size + state.incr_size;
+        aof.base_size = aof.current_size;
+    }
+    Ok(())
+}
+
+/// Ends the rewrite child `pid` at once and reaps it (`killAppendOnlyChild`),
+/// removing its temporary files.
+pub fn kill_rewrite_child(pid: u32) {
+    crate::persist::kill_child(pid);
+    let mut status = 0;
+    // SAFETY: waitpid writes the status into the integer we own; the pid
+    // is our child, not yet reaped.
+    unsafe {
+        libc::waitpid(pid as libc::pid_t, &mut status, 0);
+    }
+    let _ = std::fs::remove_file(temp_base_name(pid));
+    let _ = std::fs::remove_file(format!("temp-rewriteaof-{pid}.aof"));
+}
+
+/// `appendonly no` at run time (`stopAppendOnly`): write and fsync what is
+/// pending, then close the file.
+pub fn stop(shared: &Shared, aof: &mut Aof) {
+    let writer = shared.aof.borrow_mut().take();
+    if let Some(writer) = writer {
+        writer.write_out(aof, Fsync::Always, true);
+        writer.durable.set(aof.fed);
+        writer.done.notify_waiters();
     }
 }

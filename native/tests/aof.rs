@@ -428,3 +428,152 @@ fn appendonly_yes_ignores_the_rdb_and_reports_aof_fields() {
         "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
     );
 }
+
+/// Writers that keep writing until stopped, each on its own keys.
+fn start_writers(
+    port: u16,
+    count: usize,
+) -> (
+    Arc<AtomicBool>,
+    Arc<Mutex<Acknowledged>>,
+    Vec<std::thread::JoinHandle<()>>,
+) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Acknowledged::default()));
+    let handles = (0..count)
+        .map(|id| {
+            let (stop, acked) = (stop.clone(), acked.clone());
+            std::thread::spawn(move || writer(port, id, stop, acked))
+        })
+        .collect();
+    (stop, acked, handles)
+}
+
+fn stop_writers(stop: Arc<AtomicBool>, handles: Vec<std::thread::JoinHandle<()>>) {
+    stop.store(true, Ordering::Relaxed);
+    for handle in handles {
+        handle.join().expect("writer thread");
+    }
+}
+
+#[test]
+fn bgrewriteaof_under_write_load_loses_nothing_and_switches_the_manifest() {
+    let server = start_aof(Kind::Vitrine, scratch_dir("aof-rewrite"), &["--appendfsync", "always"]);
+    let mut conn = server.connect();
+    populate(&mut conn);
+    let (stop, acked, handles) = start_writers(server.port, 4);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        conn.cmd(&["BGREWRITEAOF"]),
+        b"+Background append only file rewriting started\r\n"
+    );
+    wait_rewrite_done(&mut conn);
+    std::thread::sleep(Duration::from_millis(200));
+    stop_writers(stop, handles);
+    let written = Dataset::read(&mut conn).normalized();
+    assert_eq!(info_field(&mut conn, "persistence", "aof_last_bgrewrite_status"), "ok");
+    assert_eq!(info_field(&mut conn, "persistence", "aof_rewrites"), "1");
+    assert_eq!(
+        manifest(&server.dir),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    let mut files: Vec<String> = std::fs::read_dir(server.dir.join("appendonlydir"))
+        .expect("appendonlydir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "appendonly.aof.2.base.rdb",
+            "appendonly.aof.2.incr.aof",
+            "appendonly.aof.manifest"
+        ],
+        "the replaced files are removed"
+    );
+    check_aof(&server.dir);
+    kill_9(&server);
+    let restarted = start_aof(Kind::Vitrine, copy_aof_dir(&server.dir), &[]);
+    assert_all_present(restarted.port, &acked.lock().expect("lock"));
+    assert_same(
+        &written,
+        "before",
+        &Dataset::read_port(restarted.port).normalized(),
+        "after restart",
+    );
+    if redis_available() {
+        let redis = start_aof(Kind::Redis, copy_aof_dir(&server.dir), &[]);
+        assert_same(
+            &written,
+            "vitrine",
+            &Dataset::read_port(redis.port).normalized(),
+            "redis",
+        );
+    }
+}
+
+#[test]
+fn config_set_appendonly_yes_starts_with_a_rewrite() {
+    let server = Server::start(Kind::Vitrine, &[]);
+    let mut conn = server.connect();
+    populate(&mut conn);
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "appendonly", "yes"]), b"+OK\r\n");
+    // Writes while the first rewrite runs go to its incremental file.
+    live_writes(&mut conn, 0);
+    wait_rewrite_done(&mut conn);
+    assert_eq!(info_field(&mut conn, "persistence", "aof_enabled"), "1");
+    live_writes(&mut conn, 1);
+    let written = Dataset::read(&mut conn).normalized();
+    assert_eq!(
+        manifest(&server.dir),
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    check_aof(&server.dir);
+    // Turned off, the files stay as they were.
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "appendonly", "no"]), b"+OK\r\n");
+    assert_eq!(info_field(&mut conn, "persistence", "aof_enabled"), "0");
+    assert_eq!(conn.cmd(&["SET", "not-in-the-aof", "1"]), b"+OK\r\n");
+    let restarted = start_aof(Kind::Vitrine, copy_aof_dir(&server.dir), &[]);
+    assert_same(
+        &written,
+        "before",
+        &Dataset::read_port(restarted.port).normalized(),
+        "after restart",
+    );
+}
+
+#[test]
+fn the_aof_is_rewritten_automatically_when_it_doubles() {
+    let server = start_aof(
+        Kind::Vitrine,
+        scratch_dir("aof-auto"),
+        &[
+            "--auto-aof-rewrite-min-size",
+            "20000",
+            "--auto-aof-rewrite-percentage",
+            "100",
+        ],
+    );
+    let mut conn = server.connect();
+    let mut pipeline = Vec::new();
+    for i in 0..1000 {
+        pipeline.extend(common::encode(&[b"SET", b"same-key", format!("value-{i}").as_bytes()]));
+    }
+    conn.send_raw(&pipeline);
+    for _ in 0..1000 {
+        assert_eq!(conn.read_reply(), b"+OK\r\n");
+    }
+    wait_for("an automatic rewrite", Duration::from_secs(10), || {
+        info_field(&mut conn, "persistence", "aof_rewrites") == "1"
+            && info_field(&mut conn, "persistence", "aof_rewrite_in_progress") == "0"
+    });
+    let size: u64 = info_field(&mut conn, "persistence", "aof_current_size")
+        .parse()
+        .expect("size");
+    assert!(size < 20000, "the rewritten AOF holds one key: {size} bytes");
+    assert!(
+        server.log().contains("Starting automatic rewriting of AOF on"),
+        "{}",
+        server.log()
+    );
+}

@@ -37,7 +37,10 @@
 //! that can never parse.
 
 use super::client::{client_flag, ClientState};
+use super::persistence::{ChildExit, SIGUSR1};
 use super::{Engine, Propagated, Server};
+use crate::config::Id;
+use crate::keyspace::Keyspace;
 use crate::resp::reply::Reply;
 use crate::resp::request::{split_args, Args};
 use alloc::string::String;
@@ -368,6 +371,10 @@ pub struct Aof {
     pub last_rewrite_seconds: i64,
     /// `aof_rewrite_scheduled`: a rewrite waits for another child.
     pub rewrite_scheduled: bool,
+    /// `appendonly` was turned on at run time and the first rewrite has
+    /// not installed a base yet (Redis's `AOF_WAIT_REWRITE`): effects go
+    /// to a temporary incremental file the manifest does not name yet.
+    pub enabling: bool,
 }
 
 impl Default for Aof {
@@ -386,6 +393,7 @@ impl Default for Aof {
             rewrite_started: None,
             last_rewrite_seconds: -1,
             rewrite_scheduled: false,
+            enabling: false,
         }
     }
 }
@@ -421,7 +429,9 @@ pub(crate) fn encode_effects(out: &mut Vec<u8>, pending: &[Propagated], wrap: bo
 /// (`feedAppendOnlyFile`); call before `server.pending` is consumed.
 pub(crate) fn feed(server: &mut Server, wrap: bool) {
     let aof = &mut server.aof;
-    if !aof.on {
+    // While the AOF is being turned on, only writes after the rewrite's
+    // fork are fed: earlier ones are in the base it writes.
+    if !aof.on || (aof.enabling && aof.rewrite_started.is_none()) {
         return;
     }
     let before = aof.buffer.len();
@@ -459,6 +469,171 @@ impl Engine {
     pub fn aof(&self) -> &Aof {
         &self.server.aof
     }
+}
+
+// ---------------------------------------------------------------------------
+// Background rewrite (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly)
+// ---------------------------------------------------------------------------
+
+/// Why a rewrite could not start; the details are in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RewriteFailed;
+
+/// Starts a background rewrite (`rewriteAppendOnlyFileBackground`): the
+/// host writes the buffer out, switches appends to a new incremental file
+/// and forks a child writing a new base from this moment's keyspace.
+pub fn start_rewrite(keyspace: &Keyspace, server: &mut Server) -> Result<(), RewriteFailed> {
+    server.aof.selected_db = None;
+    let result = server.host.start_aof_rewrite(keyspace, &server.config, &mut server.aof);
+    match result {
+        Ok(pid) => {
+            server.persistence.forks += 1;
+            server.log(
+                2,
+                &alloc::format!("Background append only file rewriting started by pid {}", pid),
+            );
+            let aof = &mut server.aof;
+            aof.rewrites += 1;
+            aof.rewrite_scheduled = false;
+            aof.rewrite_started = Some(server.now_ms / 1000);
+            Ok(())
+        }
+        Err(message) => {
+            server.log(3, &message);
+            server.aof.last_rewrite_ok = false;
+            Err(RewriteFailed)
+        }
+    }
+}
+
+/// The rewrite child ended (`backgroundRewriteDoneHandler`): on success
+/// the host installs the new base and switches the manifest.
+fn rewrite_done(server: &mut Server, exit: ChildExit) {
+    let Some(started) = server.aof.rewrite_started.take() else {
+        return;
+    };
+    let mut ok = false;
+    match exit {
+        ChildExit::Exited(0) => {
+            server.log(2, "Background AOF rewrite terminated with success");
+            match server.host.finish_aof_rewrite(&server.config, &mut server.aof, true) {
+                Ok(()) => {
+                    server.log(2, "Background AOF rewrite finished successfully");
+                    ok = true;
+                }
+                Err(message) => server.log(3, &message),
+            }
+        }
+        ChildExit::Exited(_) => server.log(3, "Background AOF rewrite terminated with error"),
+        ChildExit::Signaled(signal) => server.log(
+            3,
+            &alloc::format!("Background AOF rewrite terminated by signal {}", signal),
+        ),
+    }
+    if !ok {
+        let _ = server.host.finish_aof_rewrite(&server.config, &mut server.aof, false);
+    }
+    let aof = &mut server.aof;
+    let killed = exit == ChildExit::Signaled(SIGUSR1);
+    if ok {
+        aof.last_rewrite_ok = true;
+        aof.rewrite_failures = 0;
+        aof.enabling = false;
+    } else if !killed {
+        aof.last_rewrite_ok = false;
+        aof.rewrite_failures += 1;
+    }
+    // Turning the AOF on waits for a rewrite that succeeds.
+    if aof.enabling {
+        aof.rewrite_scheduled = true;
+    }
+    aof.last_rewrite_seconds = server.now_ms / 1000 - started;
+}
+
+/// Ends a running rewrite child on purpose (SHUTDOWN, `appendonly no`);
+/// it counts as no failure.
+pub fn kill_rewrite(server: &mut Server) {
+    if server.aof.rewrite_started.is_some() {
+        server.log(2, "Killing running AOF rewrite child");
+        server.host.kill_aof_rewrite();
+        rewrite_done(server, ChildExit::Signaled(SIGUSR1));
+    }
+}
+
+/// Periodic AOF work (`serverCron`): reap the rewrite child, start a
+/// scheduled rewrite, or one when the AOF grew by
+/// `auto-aof-rewrite-percentage` over its size at the last rewrite.
+pub fn cron(keyspace: &Keyspace, server: &mut Server) {
+    if server.aof.rewrite_started.is_some() {
+        if let Some(exit) = server.host.poll_aof_rewrite() {
+            rewrite_done(server, exit);
+        }
+        return;
+    }
+    if server.persistence.bgsave_in_progress() {
+        return;
+    }
+    if server.aof.rewrite_scheduled {
+        let _ = start_rewrite(keyspace, server);
+        return;
+    }
+    let percentage = server.config.int(Id::AutoAofRewritePercentage) as u64;
+    let aof = &server.aof;
+    let min_size = server.config.int(Id::AutoAofRewriteMinSize) as u64;
+    if !aof.on || aof.enabling || percentage == 0 || aof.current_size <= min_size || aof.rewrite_failures >= 3 {
+        return;
+    }
+    let base = aof.base_size.max(1);
+    let growth = aof.current_size.saturating_sub(base) * 100 / base;
+    if growth >= percentage {
+        server.log(
+            2,
+            &alloc::format!("Starting automatic rewriting of AOF on {}% growth", growth),
+        );
+        let _ = start_rewrite(keyspace, server);
+    }
+}
+
+/// `CONFIG SET appendonly` changed (`updateAppendonly`): turning it on
+/// starts a rewrite whose base the new incremental file will follow
+/// (`startAppendOnly`); turning it off writes what is pending and closes
+/// the file (`stopAppendOnly`).
+pub fn config_changed(keyspace: &Keyspace, server: &mut Server) -> Result<(), RewriteFailed> {
+    let wanted = server.config.bool(Id::Appendonly);
+    let running = server.aof.on || server.aof.enabling;
+    if wanted == running {
+        return Ok(());
+    }
+    if !wanted {
+        kill_rewrite(server);
+        server.host.stop_aof(&server.config, &mut server.aof);
+        let aof = &mut server.aof;
+        aof.on = false;
+        aof.enabling = false;
+        aof.rewrite_scheduled = false;
+        aof.selected_db = None;
+        aof.buffer.clear();
+        return Ok(());
+    }
+    if server.aof.rewrite_started.is_some() {
+        server.log(3, "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
+        kill_rewrite(server);
+    }
+    server.aof.enabling = true;
+    server.aof.on = true;
+    if server.persistence.bgsave_in_progress() {
+        server.aof.rewrite_scheduled = true;
+        server.log(3, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+        return Ok(());
+    }
+    if start_rewrite(keyspace, server).is_err() {
+        let aof = &mut server.aof;
+        aof.enabling = false;
+        aof.on = false;
+        server.log(3, "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.");
+        return Err(RewriteFailed);
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------

@@ -124,6 +124,41 @@ pub trait Host {
     /// `Signaled(SIGUSR1)`) and removes its temporary file.
     fn kill_background_save(&mut self) {}
 
+    /// Starts an AOF rewrite (`rewriteAppendOnlyFileBackground`): writes
+    /// `aof`'s buffer to the current incremental file, opens the next one
+    /// (a temporary one while [`aof::Aof::enabling`]) and forks a child
+    /// writing a new base from `keyspace` as it is now. Returns its pid;
+    /// `Err` is the log line saying what failed.
+    fn start_aof_rewrite(&mut self, keyspace: &Keyspace, config: &Config, aof: &mut aof::Aof) -> Result<u32, String> {
+        let _ = (keyspace, config, aof);
+        Err(String::from(
+            "Can't rewrite append only file in background: this host has no files",
+        ))
+    }
+
+    /// Whether the AOF rewrite child ended, and how. Called from cron
+    /// while one runs.
+    fn poll_aof_rewrite(&mut self) -> Option<persistence::ChildExit> {
+        None
+    }
+
+    /// The rewrite child ended: when `success`, install its base and
+    /// switch the manifest atomically (updating `aof`'s sizes); in every
+    /// case remove its temporary files.
+    fn finish_aof_rewrite(&mut self, config: &Config, aof: &mut aof::Aof, success: bool) -> Result<(), String> {
+        let _ = (config, aof, success);
+        Ok(())
+    }
+
+    /// Ends the AOF rewrite child at once.
+    fn kill_aof_rewrite(&mut self) {}
+
+    /// `appendonly no` at run time: writes and fsyncs what `aof` holds,
+    /// then closes the file.
+    fn stop_aof(&mut self, config: &Config, aof: &mut aof::Aof) {
+        let _ = (config, aof);
+    }
+
     /// Reads the RDB file `filename` into `keyspace` (DEBUG RELOAD). A
     /// master's load: keys expired before `now_ms` are dropped. `Err` is
     /// the log line saying what failed.
@@ -520,6 +555,7 @@ impl Engine {
         }
         self.server.stats.cron(now_ms, hz);
         persistence::cron(&self.keyspace, &mut self.server);
+        aof::cron(&self.keyspace, &mut self.server);
         replica::cron(self, now_ms);
         master::cron(&self.keyspace, &mut self.server, now_ms);
     }

@@ -346,6 +346,7 @@ pub fn prepare_shutdown(keyspace: &Keyspace, server: &mut Server, flags: Shutdow
         server.log(3, "There is a child saving an .rdb. Killing it!");
         kill_background_save(server);
     }
+    super::aof::kill_rewrite(server);
     let has_points = !server.config.save_points().is_empty();
     if (has_points && !flags.nosave) || flags.save {
         server.log(2, "Saving the final RDB snapshot before exiting.");

@@ -47,7 +47,7 @@ pub struct Shared {
     /// Network counters for INFO.
     pub net: Rc<NetCounters>,
     /// The open AOF (`appendonly yes`): replies wait for it.
-    pub aof: Option<Rc<crate::aof::Writer>>,
+    pub aof: RefCell<Option<Rc<crate::aof::Writer>>>,
 }
 
 impl Shared {
@@ -182,7 +182,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
         timer_deadline: Cell::new(None),
         shutdown: Notify::new(),
         net,
-        aof,
+        aof: RefCell::new(aof),
     });
     *shared_slot.borrow_mut() = Some(shared.clone());
     if let Err(reason) = listeners.borrow_mut().rebind(&binds, port, backlog) {
@@ -215,7 +215,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
         }
     }
     listeners.borrow_mut().close();
-    if let Some(writer) = &shared.aof {
+    if let Some(writer) = shared.aof.borrow().as_ref() {
         writer.flush_final(&mut shared.engine.borrow_mut());
     }
     Stopped::Shutdown
