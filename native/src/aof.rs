@@ -403,7 +403,7 @@ pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
     } else {
         crate::notice!("Creating AOF incr file {} on server start", name);
     }
-    delete_history(&paths, &mut manifest);
+    delete_history(engine.config(), &paths, &mut manifest);
     let incr_size = file_size(&paths.file(&name));
     let aof = engine.aof_mut();
     aof.current_size = total;
@@ -414,8 +414,8 @@ pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
 
 /// Removes the history files and drops them from the manifest
 /// (`aofDelHistoryFiles`), unless `aof-disable-auto-gc`.
-fn delete_history(paths: &Paths, manifest: &mut Manifest) {
-    if manifest.history.is_empty() {
+fn delete_history(config: &Config, paths: &Paths, manifest: &mut Manifest) {
+    if manifest.history.is_empty() || config.bool(Id::AofDisableAutoGc) {
         return;
     }
     for file in manifest.history.drain(..) {
@@ -808,7 +808,7 @@ pub fn finish_rewrite(shared: &Shared, pid: u32, config: &Config, aof: &mut Aof,
         return Err(message);
     }
     let base_size = file_size(&paths.file(&base));
-    delete_history(&paths, &mut manifest);
+    delete_history(config, &paths, &mut manifest);
     if let Some(writer) = &writer {
         let mut state = writer.state.borrow_mut();
         state.manifest = manifest;

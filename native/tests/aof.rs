@@ -577,3 +577,49 @@ fn the_aof_is_rewritten_automatically_when_it_doubles() {
         server.log()
     );
 }
+
+#[test]
+fn a_replica_with_appendonly_yes_writes_its_aof_from_the_stream() {
+    let master = Server::start(Kind::Vitrine, &[]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let port = master.port.to_string();
+    let replica = start_aof(
+        Kind::Vitrine,
+        scratch_dir("aof-replica"),
+        &["--appendfsync", "always", "--replicaof", "127.0.0.1", &port],
+    );
+    common::repl::wait_in_sync(&master, &replica, Duration::from_secs(20));
+    let mut replica_conn = replica.connect();
+    // The full sync replaced the data: the AOF restarts from a rewrite.
+    wait_for("the rewrite after the full sync", Duration::from_secs(20), || {
+        info_field(&mut replica_conn, "persistence", "aof_rewrites") == "1"
+            && info_field(&mut replica_conn, "persistence", "aof_rewrite_in_progress") == "0"
+            && info_field(&mut replica_conn, "persistence", "aof_enabled") == "1"
+    });
+    for round in 0..3 {
+        live_writes(&mut conn, round);
+    }
+    common::repl::wait_in_sync(&master, &replica, Duration::from_secs(20));
+    let expected = Dataset::read(&mut conn).normalized();
+    assert_same(
+        &expected,
+        "master",
+        &Dataset::read(&mut replica_conn).normalized(),
+        "replica",
+    );
+    check_aof(&replica.dir);
+    assert!(
+        manifest(&replica.dir).contains("appendonly.aof.2.base.rdb"),
+        "{}",
+        manifest(&replica.dir)
+    );
+    kill_9(&replica);
+    let restarted = start_aof(Kind::Vitrine, copy_aof_dir(&replica.dir), &[]);
+    assert_same(
+        &expected,
+        "master",
+        &Dataset::read_port(restarted.port).normalized(),
+        "replica's AOF",
+    );
+}

@@ -183,7 +183,7 @@ directives! {
     ClusterAllowReplicaMigration = "cluster-allow-replica-migration" => BOOL, "yes", NOT_ACTIVE;
     ReplicaAnnounced = "replica-announced" => BOOL, "yes", 0;
     LatencyTracking = "latency-tracking" => BOOL, "yes", NOT_ACTIVE;
-    AofDisableAutoGc = "aof-disable-auto-gc" => BOOL, "no", NOT_ACTIVE;
+    AofDisableAutoGc = "aof-disable-auto-gc" => BOOL, "no", 0;
     ReplicaIgnoreDiskWriteErrors = "replica-ignore-disk-write-errors" => BOOL, "no", NOT_ACTIVE;
     TlsCluster = "tls-cluster" => BOOL, "no", NOT_ACTIVE;
     TlsReplication = "tls-replication" => BOOL, "no", NOT_ACTIVE;
@@ -249,7 +249,7 @@ directives! {
     Databases = "databases" => int(1, INT_MAX), "16", IMMUTABLE;
     Port = "port" => int(0, 65535), "6379", NONE;
     IoThreads = "io-threads" => int(1, 128), "1", IMMUTABLE | NOT_ACTIVE;
-    AutoAofRewritePercentage = "auto-aof-rewrite-percentage" => int(0, INT_MAX), "100", NOT_ACTIVE;
+    AutoAofRewritePercentage = "auto-aof-rewrite-percentage" => int(0, INT_MAX), "100", 0;
     ClusterReplicaValidityFactor = "cluster-replica-validity-factor" | "cluster-slave-validity-factor" => int(0, INT_MAX), "10", NOT_ACTIVE;
     ListMaxListpackSize = "list-max-listpack-size" | "list-max-ziplist-size" => int(INT_MIN, INT_MAX), "-2", NONE;
     TcpKeepalive = "tcp-keepalive" => int(0, INT_MAX), "300", NONE;
@@ -313,7 +313,7 @@ directives! {
     ClientQueryBufferLimit = "client-query-buffer-limit" => umem(1024 * 1024, LONG_MAX), "1073741824", NONE;
     MaxmemoryClients = "maxmemory-clients" => Kind::Int { min: -100, max: LONG_MAX, numeric: Numeric::MemoryOrPercent, unsigned: false }, "0", NOT_ACTIVE;
     ReplBacklogTtl = "repl-backlog-ttl" => int(0, LONG_MAX), "3600", NONE;
-    AutoAofRewriteMinSize = "auto-aof-rewrite-min-size" => mem(0, LONG_MAX), "67108864", NOT_ACTIVE;
+    AutoAofRewriteMinSize = "auto-aof-rewrite-min-size" => mem(0, LONG_MAX), "67108864", 0;
     LoadingProcessEventsIntervalBytes = "loading-process-events-interval-bytes" => int(1024, INT_MAX), "2097152", HIDDEN | NOT_ACTIVE;
 
     // Special syntaxes.

@@ -594,27 +594,52 @@ pub fn cron(keyspace: &Keyspace, server: &mut Server) {
     }
 }
 
-/// `CONFIG SET appendonly` changed (`updateAppendonly`): turning it on
-/// starts a rewrite whose base the new incremental file will follow
-/// (`startAppendOnly`); turning it off writes what is pending and closes
-/// the file (`stopAppendOnly`).
+/// `CONFIG SET appendonly` changed (`updateAppendonly`).
 pub fn config_changed(keyspace: &Keyspace, server: &mut Server) -> Result<(), RewriteFailed> {
     let wanted = server.config.bool(Id::Appendonly);
     let running = server.aof.on || server.aof.enabling;
-    if wanted == running {
-        return Ok(());
+    match (wanted, running) {
+        (true, false) => start(keyspace, server),
+        (false, true) => {
+            stop(server);
+            Ok(())
+        }
+        _ => Ok(()),
     }
-    if !wanted {
-        kill_rewrite(server);
-        server.host.stop_aof(&server.config, &mut server.aof);
-        let aof = &mut server.aof;
-        aof.on = false;
-        aof.enabling = false;
-        aof.rewrite_scheduled = false;
-        aof.selected_db = None;
-        aof.buffer.clear();
-        return Ok(());
+}
+
+/// A replica loaded its master's snapshot (`restartAOFAfterSYNC`): the
+/// AOF starts over from a rewrite of the new dataset.
+pub fn restart_after_sync(keyspace: &Keyspace, server: &mut Server) {
+    if server.aof.on || server.aof.enabling {
+        stop(server);
+        if start(keyspace, server).is_err() {
+            server.log(
+                3,
+                "Failed enabling the AOF after successful master synchronization! Trying it again in one second.",
+            );
+            server.aof.enabling = true;
+            server.aof.on = true;
+            server.aof.rewrite_scheduled = true;
+        }
     }
+}
+
+/// Writes what is pending and closes the file (`stopAppendOnly`).
+fn stop(server: &mut Server) {
+    kill_rewrite(server);
+    server.host.stop_aof(&server.config, &mut server.aof);
+    let aof = &mut server.aof;
+    aof.on = false;
+    aof.enabling = false;
+    aof.rewrite_scheduled = false;
+    aof.selected_db = None;
+    aof.buffer.clear();
+}
+
+/// Turns the AOF on with a rewrite whose base the new incremental file
+/// will follow (`startAppendOnly`).
+fn start(keyspace: &Keyspace, server: &mut Server) -> Result<(), RewriteFailed> {
     if server.aof.rewrite_started.is_some() {
         server.log(3, "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now.");
         kill_rewrite(server);
