@@ -452,17 +452,21 @@ impl FsyncThread {
         Some(FsyncThread { jobs, busy })
     }
 
-    /// Queues an fsync of `file` unless one is still running.
-    fn request(&self, file: &File) {
+    /// Queues an fsync of `file` unless one is still running; whether it
+    /// was queued.
+    fn request(&self, file: &File) -> bool {
         if self.busy.load(Ordering::Acquire) {
-            return;
+            return false;
         }
-        if let Ok(copy) = file.try_clone() {
-            self.busy.store(true, Ordering::Release);
-            if self.jobs.send(copy).is_err() {
-                self.busy.store(false, Ordering::Release);
-            }
+        let Ok(copy) = file.try_clone() else {
+            return false;
+        };
+        self.busy.store(true, Ordering::Release);
+        if self.jobs.send(copy).is_err() {
+            self.busy.store(false, Ordering::Release);
+            return false;
         }
+        true
     }
 }
 
@@ -571,11 +575,15 @@ impl Writer {
                 state.last_fsync = Instant::now();
             }
             Fsync::EverySec if unsynced && fsync_allowed && state.last_fsync.elapsed() >= Duration::from_secs(1) => {
-                if let Some(thread) = &state.fsync_thread {
-                    thread.request(&state.file);
+                // Without its thread (it could not start), fsync here.
+                let queued = match &state.fsync_thread {
+                    Some(thread) => thread.request(&state.file),
+                    None => state.file.sync_data().is_ok(),
+                };
+                if queued {
+                    state.synced_size = state.incr_size;
+                    state.last_fsync = Instant::now();
                 }
-                state.synced_size = state.incr_size;
-                state.last_fsync = Instant::now();
             }
             _ => {}
         }
