@@ -5,7 +5,12 @@
 # For each fsync policy (always, everysec) both servers are started fresh
 # and redis-benchmark runs SET and INCR at -P 1 and -P 16 (-c 50) against
 # one then the other, ROUNDS times; the median requests/second of each and
-# the ratio vitrine / redis (above 1.0 = vitrine faster) are printed. Then
+# the ratio vitrine / redis (above 1.0 = vitrine faster) are printed, and
+# the median CPU time each server spent per request (all its threads,
+# from /proc/PID/task/*/schedstat) with the ratio redis / vitrine (above
+# 1.0 = vitrine cheaper): under `always` the disk's fsync latency, shared
+# with whatever else runs on the machine, sets the request rate of both,
+# so the CPU figure is the steadier measure of the server. Then
 # 1,000,000 `SET key:N value` keys are loaded into each and BGREWRITEAOF
 # is timed from the command to the end of the rewrite (INFO polled every
 # 10 ms), ratio vitrine / redis (below 1.0 = vitrine faster).
@@ -36,16 +41,23 @@ start() {
     for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     echo "$port $pid"
 }
-rps() {
-    redis-benchmark -p "$1" -q -t "$2" -n "$4" -c 50 -P "$3" 2>/dev/null |
+# cpu_ns PID -> CPU time the process has used so far, in nanoseconds
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
+# run PORT PID TEST PIPELINE REQUESTS -> "rps cpu_ns_per_request"
+run() {
+    local before after rps
+    before=$(cpu_ns "$2")
+    rps=$(redis-benchmark -p "$1" -q -t "$3" -n "$5" -c 50 -P "$4" 2>/dev/null |
         tr '\r' '\n' | { grep "requests per second" || echo ": 0 requests per second"; } | tail -1 |
-        sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
+        sed 's/.*: \([0-9.]*\) requests per second.*/\1/')
+    after=$(cpu_ns "$2")
+    echo "$rps $(((after - before) / $5))"
 }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 ratio() { awk -v v="$1" -v r="$2" 'BEGIN {if (r > 0) printf "%.2f", v / r; else print "n/a"}'; }
 
-echo "| appendfsync | test | pipeline | redis-server rps | vitrine rps | rps ratio |"
-echo "|---|---|---|---|---|---|"
+echo "| appendfsync | test | pipeline | redis-server rps | vitrine rps | rps ratio | redis-server CPU ns/request | vitrine CPU ns/request | CPU ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for policy in always everysec; do
     read -r RPORT RPID < <(start redis-server redis "$policy"); PIDS+=("$RPID")
     read -r VPORT VPID < <(start "$VITRINE" vitrine "$policy"); PIDS+=("$VPID")
@@ -53,13 +65,17 @@ for policy in always everysec; do
         requests=$REQUESTS
         [ "$pipeline" -gt 1 ] && requests=$((REQUESTS * 5))
         for test in set incr; do
-            r_all=(); v_all=()
+            r_all=(); v_all=(); r_cpu=(); v_cpu=()
             for _ in $(seq "$ROUNDS"); do
-                r_all+=("$(rps "$RPORT" "$test" "$pipeline" "$requests")")
-                v_all+=("$(rps "$VPORT" "$test" "$pipeline" "$requests")")
+                read -r rps cpu < <(run "$RPORT" "$RPID" "$test" "$pipeline" "$requests")
+                r_all+=("$rps"); r_cpu+=("$cpu")
+                read -r rps cpu < <(run "$VPORT" "$VPID" "$test" "$pipeline" "$requests")
+                v_all+=("$rps"); v_cpu+=("$cpu")
             done
             r=$(printf '%s\n' "${r_all[@]}" | median); v=$(printf '%s\n' "${v_all[@]}" | median)
-            printf '| %s | %s | %s | %.0f | %.0f | %s |\n' "$policy" "${test^^}" "$pipeline" "$r" "$v" "$(ratio "$v" "$r")"
+            rc=$(printf '%s\n' "${r_cpu[@]}" | median); vc=$(printf '%s\n' "${v_cpu[@]}" | median)
+            printf '| %s | %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n' "$policy" "${test^^}" "$pipeline" "$r" "$v" \
+                "$(ratio "$v" "$r")" "$rc" "$vc" "$(ratio "$rc" "$vc")"
         done
     done
     kill "$RPID" "$VPID"; wait "$RPID" "$VPID" 2>/dev/null || true

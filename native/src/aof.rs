@@ -148,7 +148,8 @@ fn with_base_request<R>(config: &Config, filename: &str, f: impl FnOnce(&SaveReq
             aof_base: true,
         },
         options: SaveOptions::from_config(config),
-        key_delay_us: 0,
+        // Redis's rewrite obeys the testing aid too.
+        key_delay_us: config.int(Id::RdbKeySaveDelay),
     };
     f(&request)
 }
@@ -175,8 +176,12 @@ pub fn write_base(keyspace: &Keyspace, config: &Config, path: &Path) -> Result<(
         )
     })?;
     let mut out = Vec::with_capacity(64 * 1024);
-    vitrine_core::engine::aof::rewrite_commands(keyspace, |chunk_done| {
-        out.extend_from_slice(chunk_done);
+    let delay = Duration::from_micros(config.int(Id::RdbKeySaveDelay).max(0) as u64);
+    vitrine_core::engine::aof::rewrite_commands(keyspace, |key_commands| {
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        out.extend_from_slice(key_commands);
         if out.len() >= 64 * 1024 {
             file.write_all(&out)?;
             out.clear();

@@ -623,3 +623,48 @@ fn a_replica_with_appendonly_yes_writes_its_aof_from_the_stream() {
         "replica's AOF",
     );
 }
+
+#[test]
+fn a_crash_during_a_rewrite_leaves_a_directory_that_loads() {
+    for preamble in ["yes", "no"] {
+        let server = start_aof(
+            Kind::Vitrine,
+            scratch_dir("aof-rewrite-crash"),
+            &["--appendfsync", "always", "--aof-use-rdb-preamble", preamble],
+        );
+        let mut conn = server.connect();
+        populate(&mut conn);
+        let mut pipeline = Vec::new();
+        for i in 0..2000 {
+            pipeline.extend(common::encode(&[b"SET", format!("filler:{i}").as_bytes(), b"x"]));
+        }
+        conn.send_raw(&pipeline);
+        for _ in 0..2000 {
+            assert_eq!(conn.read_reply(), b"+OK\r\n");
+        }
+        // Two seconds of rewrite: 1 ms per key.
+        assert_eq!(conn.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000"]), b"+OK\r\n");
+        let (stop, acked, handles) = start_writers(server.port, 4);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            conn.cmd(&["BGREWRITEAOF"]),
+            b"+Background append only file rewriting started\r\n"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(info_field(&mut conn, "persistence", "aof_rewrite_in_progress"), "1");
+        kill_9(&server);
+        stop_writers(stop, handles);
+        // The rewrite never finished: the old base and both incr files.
+        assert_eq!(
+            manifest(&server.dir),
+            format!(
+                "file appendonly.aof.1.base.{} seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
+                if preamble == "yes" { "rdb" } else { "aof" }
+            )
+        );
+        let copy = copy_aof_dir(&server.dir);
+        check_aof(&copy);
+        let restarted = start_aof(Kind::Vitrine, copy, &[]);
+        assert_all_present(restarted.port, &acked.lock().expect("lock"));
+    }
+}
