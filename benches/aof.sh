@@ -25,7 +25,13 @@ cargo build --release -p vitrine-server >/dev/null 2>&1 || cargo build --release
 VITRINE=target/release/vitrine-server
 WORK=$(mktemp -d)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+# stop PID...: SIGTERM, then wait until each is gone (they are not this
+# shell's children: started in a process substitution)
+stop() {
+    kill "$@" 2>/dev/null || true
+    for pid in "$@"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; done
+}
+cleanup() { stop "${PIDS[@]}"; rm -rf "$WORK"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -78,7 +84,7 @@ for policy in always everysec; do
                 "$(ratio "$v" "$r")" "$rc" "$vc" "$(ratio "$rc" "$vc")"
         done
     done
-    kill "$RPID" "$VPID"; wait "$RPID" "$VPID" 2>/dev/null || true
+    stop "$RPID" "$VPID"
 done
 
 echo
