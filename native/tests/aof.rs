@@ -668,3 +668,44 @@ fn a_crash_during_a_rewrite_leaves_a_directory_that_loads() {
         assert_all_present(restarted.port, &acked.lock().expect("lock"));
     }
 }
+
+#[test]
+fn one_child_at_a_time_bgsave_waits_for_the_rewrite() {
+    let server = start_aof(
+        Kind::Vitrine,
+        scratch_dir("aof-one-child"),
+        &["--rdb-key-save-delay", "1000"],
+    );
+    let mut conn = server.connect();
+    let mut pipeline = Vec::new();
+    for i in 0..1000 {
+        pipeline.extend(common::encode(&[b"SET", format!("k{i}").as_bytes(), b"x"]));
+    }
+    conn.send_raw(&pipeline);
+    for _ in 0..1000 {
+        assert_eq!(conn.read_reply(), b"+OK\r\n");
+    }
+    assert_eq!(
+        conn.cmd(&["BGREWRITEAOF"]),
+        b"+Background append only file rewriting started\r\n"
+    );
+    assert_eq!(
+        conn.cmd(&["BGREWRITEAOF"]),
+        b"-ERR Background append only file rewriting already in progress\r\n"
+    );
+    assert_eq!(
+        conn.cmd(&["BGSAVE"]),
+        b"-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n"
+    );
+    assert_eq!(conn.cmd(&["BGSAVE", "SCHEDULE"]), b"+Background saving scheduled\r\n");
+    assert_eq!(info_field(&mut conn, "persistence", "rdb_bgsave_in_progress"), "0");
+    wait_for(
+        "the scheduled BGSAVE after the rewrite",
+        Duration::from_secs(20),
+        || {
+            info_field(&mut conn, "persistence", "aof_rewrite_in_progress") == "0"
+                && info_field(&mut conn, "persistence", "rdb_bgsave_in_progress") == "1"
+        },
+    );
+    assert_eq!(info_field(&mut conn, "persistence", "aof_last_bgrewrite_status"), "ok");
+}

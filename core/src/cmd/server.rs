@@ -206,11 +206,17 @@ fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         reply.error(errors::SYNTAX);
         return;
     }
+    let schedule = args.len() == 2;
     if ctx.server.persistence.bgsave_in_progress() {
         reply.error(b"ERR Background save already in progress");
-    } else if ctx.server.call_depth > 1 {
-        ctx.server.persistence.bgsave_scheduled = true;
-        reply.simple(b"Background saving scheduled");
+    } else if ctx.server.aof.rewrite_started.is_some() || ctx.server.call_depth > 1 {
+        // One child at a time, as Redis: an AOF rewrite runs.
+        if schedule || ctx.server.call_depth > 1 {
+            ctx.server.persistence.bgsave_scheduled = true;
+            reply.simple(b"Background saving scheduled");
+        } else {
+            reply.error(b"ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
     } else if persistence::background_save(ctx.keyspace, ctx.server).is_ok() {
         reply.simple(b"Background saving started");
     } else {

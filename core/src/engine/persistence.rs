@@ -290,6 +290,9 @@ pub fn cron(keyspace: &Keyspace, server: &mut Server) {
         }
         return;
     }
+    if server.aof.rewrite_started.is_some() {
+        return;
+    }
     let now_s = server.now_ms / 1000;
     let retry_allowed =
         now_s - server.persistence.last_bgsave_try > BGSAVE_RETRY_DELAY_S || server.persistence.last_bgsave_ok;
