@@ -39,11 +39,12 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use vitrine_core::config::{Config, Id};
-use vitrine_core::engine::aof::{Aof, AofReplay, FileType, Manifest, ReplayEnd, ReplayError};
+use vitrine_core::engine::aof::{Aof, AofFile, AofReplay, FileType, Manifest, ReplayEnd, ReplayError};
 use vitrine_core::engine::persistence::SaveRequest;
 use vitrine_core::engine::{Engine, REDIS_VERSION};
 use vitrine_core::keyspace::Keyspace;
 use vitrine_core::rdb::encoder::{Aux, SaveOptions};
+use vitrine_core::rdb::load::Loader;
 
 /// Bytes read per step while loading.
 const LOAD_CHUNK: usize = 256 * 1024;
@@ -201,6 +202,63 @@ pub fn write_base(keyspace: &Keyspace, config: &Config, path: &Path) -> Result<(
     })
 }
 
+/// Logs why the commands of file `name` cannot be loaded.
+fn report_replay_error(name: &str, error: ReplayError) {
+    match error {
+        ReplayError::UnknownCommand(command) => {
+            crate::warning!("Unknown command '{}' reading the append only file {}", command, name)
+        }
+        _ => crate::warning!("Bad file format reading the append only file {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name),
+    }
+}
+
+/// Loads the RDB at the start of `file` (a master's load: expired keys
+/// dropped) and logs it; returns its length and the bytes read after it.
+/// `None`: it is not a valid RDB (the decoder's reason is logged).
+fn load_rdb_part(engine: &mut Engine, file: &mut File) -> Option<(u64, Vec<u8>)> {
+    let options = vitrine_core::rdb::LoadOptions::from_config(engine.config());
+    let now = crate::server::now_ms();
+    let size = file.metadata().map(|m| m.len()).ok();
+    let mut loader = Loader::new(options, now, true, size);
+    let mut chunk = vec![0u8; LOAD_CHUNK];
+    let mut fed = 0u64;
+    while !loader.is_done() {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                crate::warning!("Error reading the RDB: {}", os_error(&error));
+                return None;
+            }
+        };
+        fed += n as u64;
+        if let Err(error) = loader.feed(engine.keyspace_mut(), &chunk[..n]) {
+            crate::warning!(
+                "Internal error in RDB reading offset {}, function at rdb.rs -> {}",
+                error.offset,
+                error.reason
+            );
+            return None;
+        }
+    }
+    let tail = loader.trailing().to_vec();
+    let report = match loader.finish() {
+        Ok(report) => report,
+        Err(error) => {
+            crate::warning!(
+                "Internal error in RDB reading offset {}, function at rdb.rs -> {}",
+                error.offset,
+                error.reason
+            );
+            return None;
+        }
+    };
+    crate::persist::log_report(&report, now / 1000);
+    engine.record_load(&report);
+    Some((fed - tail.len() as u64, tail))
+}
+
 /// Loads one file of the directory: an RDB (base with preamble), then or
 /// else commands (`loadSingleAppendOnlyFile`). `last` allows a cut tail.
 fn load_file(engine: &mut Engine, paths: &Paths, name: &str, last: bool) -> Result<(), ()> {
@@ -218,26 +276,37 @@ fn load_file(engine: &mut Engine, paths: &Paths, name: &str, last: bool) -> Resu
     };
     let mut signature = [0u8; 5];
     let is_rdb = file.read_exact(&mut signature).is_ok() && &signature == b"REDIS";
-    if is_rdb {
-        crate::notice!("Reading RDB base file on AOF loading...");
-        let options = vitrine_core::rdb::LoadOptions::from_config(engine.config());
-        let now = crate::server::now_ms();
-        let path_text = path.to_string_lossy().into_owned();
-        return match crate::persist::load(&path_text, engine.keyspace_mut(), options, now) {
-            Ok(Some(report)) => {
-                crate::persist::log_report(&report, now / 1000);
-                engine.record_load(&report);
-                Ok(())
-            }
-            Ok(None) | Err(_) => {
-                crate::warning!("Error reading the RDB base file {}, AOF loading aborted", name);
-                Err(())
-            }
-        };
-    }
-    drop(file);
     let mut file = File::open(&path).map_err(|_| ())?;
     let mut replay = AofReplay::default();
+    if is_rdb {
+        // An RDB base; an old-style file (named `appendfilename`) may go on
+        // with commands after the RDB, which are then replayed.
+        let old_style = name == paths.prefix;
+        if old_style {
+            crate::notice!("Reading RDB preamble from AOF file...");
+        } else {
+            crate::notice!("Reading RDB base file on AOF loading...");
+        }
+        let Some((rdb_length, tail)) = load_rdb_part(engine, &mut file) else {
+            if old_style {
+                crate::warning!(
+                    "Error reading the RDB preamble of the AOF file {}, AOF loading aborted",
+                    name
+                );
+            } else {
+                crate::warning!("Error reading the RDB base file {}, AOF loading aborted", name);
+            }
+            return Err(());
+        };
+        replay = AofReplay::at_offset(rdb_length);
+        if old_style {
+            crate::notice!("Reading the remaining AOF tail...");
+        }
+        if let Err(error) = engine.replay_aof(&mut replay, &tail, crate::server::now_ms()) {
+            report_replay_error(name, error);
+            return Err(());
+        }
+    }
     let mut chunk = vec![0u8; LOAD_CHUNK];
     loop {
         let n = match file.read(&mut chunk) {
@@ -253,16 +322,9 @@ fn load_file(engine: &mut Engine, paths: &Paths, name: &str, last: bool) -> Resu
                 return Err(());
             }
         };
-        match engine.replay_aof(&mut replay, &chunk[..n], crate::server::now_ms()) {
-            Ok(()) => {}
-            Err(ReplayError::UnknownCommand(command)) => {
-                crate::warning!("Unknown command '{}' reading the append only file {}", command, name);
-                return Err(());
-            }
-            Err(_) => {
-                crate::warning!("Bad file format reading the append only file {}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name);
-                return Err(());
-            }
+        if let Err(error) = engine.replay_aof(&mut replay, &chunk[..n], crate::server::now_ms()) {
+            report_replay_error(name, error);
+            return Err(());
         }
     }
     let ReplayEnd::Truncated { valid_up_to, in_multi } = engine.finish_replay(replay) else {
@@ -323,12 +385,69 @@ fn read_manifest(paths: &Paths) -> Result<Manifest, ()> {
     })
 }
 
+/// Whether `appendfilename` in the working directory is a Redis 6 style
+/// AOF to move into the directory (`loadAppendOnlyFiles`'s three cases):
+/// no directory, a manifest without files, or one naming only that file
+/// as its base, not moved yet.
+fn needs_upgrade(paths: &Paths, manifest: &Manifest) -> bool {
+    if !Path::new(&paths.prefix).is_file() {
+        return false;
+    }
+    let only_old_base = manifest.incr.is_empty()
+        && manifest.base.as_ref().is_some_and(|base| base.name == paths.prefix)
+        && !paths.file(&paths.prefix).exists();
+    !paths.dir.is_dir() || !manifest.has_data_files() || only_old_base
+}
+
+/// Moves an old-style AOF into the directory as its base
+/// (`aofUpgradePrepare`): the manifest naming it is written first, then
+/// the file is moved, so a crash between the two is retried at the next
+/// start.
+fn upgrade(paths: &Paths, manifest: &mut Manifest) -> Result<(), ()> {
+    if let Err(error) = std::fs::create_dir_all(&paths.dir) {
+        crate::warning!(
+            "Can't open or create append-only dir {}: {}",
+            paths.dir.display(),
+            os_error(&error)
+        );
+        return Err(());
+    }
+    manifest.base = Some(AofFile {
+        name: paths.prefix.clone(),
+        seq: 1,
+        kind: FileType::Base,
+    });
+    manifest.base_seq = 1;
+    if let Err(message) = persist_manifest(paths, manifest) {
+        crate::warning!("{}", message);
+        return Err(());
+    }
+    if let Err(error) = std::fs::rename(&paths.prefix, paths.file(&paths.prefix)) {
+        crate::warning!(
+            "Error trying to move the old AOF file {} into dir {}: {}",
+            paths.prefix,
+            paths.dir.display(),
+            os_error(&error)
+        );
+        return Err(());
+    }
+    crate::notice!(
+        "Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+        paths.prefix,
+        paths.dir.display()
+    );
+    Ok(())
+}
+
 /// Loads the AOF at start-up (`loadDataFromDisk` with `appendonly yes`),
 /// then opens it for appending. `Err`: the reason is logged, the server
 /// must stop.
 pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
     let paths = Paths::from_config(engine.config());
     let mut manifest = read_manifest(&paths)?;
+    if needs_upgrade(&paths, &manifest) {
+        upgrade(&paths, &mut manifest)?;
+    }
     let started = Instant::now();
     let mut total = 0;
     let mut base_size = 0;

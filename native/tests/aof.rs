@@ -709,3 +709,46 @@ fn one_child_at_a_time_bgsave_waits_for_the_rewrite() {
     );
     assert_eq!(info_field(&mut conn, "persistence", "aof_last_bgrewrite_status"), "ok");
 }
+
+#[test]
+fn an_old_style_aof_with_a_preamble_and_a_tail_is_migrated() {
+    // A Redis 6 style appendonly.aof: an RDB, then commands.
+    let saver = Server::start(Kind::Vitrine, &[]);
+    let mut conn = saver.connect();
+    populate(&mut conn);
+    assert_eq!(conn.cmd(&["SAVE"]), b"+OK\r\n");
+    let mut old = std::fs::read(saver.dir.join("dump.rdb")).expect("dump");
+    old.extend(common::encode(&[b"SELECT", b"0"]));
+    old.extend(common::encode(&[b"SET", b"from-the-tail", b"1"]));
+    old.extend(common::encode(&[b"DEL", b"s"]));
+    let place = |dir: &Path| std::fs::write(dir.join("appendonly.aof"), &old).expect("write the old AOF");
+    let vitrine_dir = scratch_dir("aof-upgrade");
+    place(&vitrine_dir);
+    let vitrine = start_aof(Kind::Vitrine, vitrine_dir, &[]);
+    let log = vitrine.log();
+    assert!(
+        log.contains("Successfully migrated an old-style AOF file (appendonly.aof)"),
+        "{log}"
+    );
+    assert!(log.contains("Reading the remaining AOF tail..."), "{log}");
+    assert_eq!(
+        manifest(&vitrine.dir),
+        "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    let loaded = Dataset::read_port(vitrine.port).normalized();
+    let mut vitrine_conn = vitrine.connect();
+    assert_eq!(vitrine_conn.cmd(&["GET", "from-the-tail"]), b"$1\r\n1\r\n");
+    assert_eq!(vitrine_conn.cmd(&["EXISTS", "s"]), b":0\r\n");
+    if redis_available() {
+        let redis_dir = scratch_dir("aof-upgrade-redis");
+        place(&redis_dir);
+        let redis = start_aof(Kind::Redis, redis_dir, &[]);
+        assert_same(
+            &Dataset::read_port(redis.port).normalized(),
+            "redis",
+            &loaded,
+            "vitrine",
+        );
+        assert_eq!(manifest(&redis.dir), manifest(&vitrine.dir));
+    }
+}
