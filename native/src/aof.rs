@@ -88,6 +88,18 @@ impl Paths {
         self.dir.join(name)
     }
 
+    /// Creates the directory if missing (`dirCreateIfMissing`); `Err` is
+    /// Redis's log line.
+    fn create_dir(&self) -> Result<(), String> {
+        std::fs::create_dir_all(&self.dir).map_err(|error| {
+            format!(
+                "Can't open or create append-only dir {}: {}",
+                self.dir.display(),
+                os_error(&error)
+            )
+        })
+    }
+
     fn manifest(&self) -> PathBuf {
         self.file(&format!("{}.manifest", self.prefix))
     }
@@ -404,12 +416,8 @@ fn needs_upgrade(paths: &Paths, manifest: &Manifest) -> bool {
 /// the file is moved, so a crash between the two is retried at the next
 /// start.
 fn upgrade(paths: &Paths, manifest: &mut Manifest) -> Result<(), ()> {
-    if let Err(error) = std::fs::create_dir_all(&paths.dir) {
-        crate::warning!(
-            "Can't open or create append-only dir {}: {}",
-            paths.dir.display(),
-            os_error(&error)
-        );
+    if let Err(message) = paths.create_dir() {
+        crate::warning!("{}", message);
         return Err(());
     }
     manifest.base = Some(AofFile {
@@ -490,12 +498,8 @@ pub fn open_at_startup(engine: &mut Engine) -> Result<Writer, ()> {
             total = manifest.data_files().map(|f| file_size(&paths.file(&f.name))).sum();
         }
     }
-    if let Err(error) = std::fs::create_dir_all(&paths.dir) {
-        crate::warning!(
-            "Can't open or create append-only dir {}: {}",
-            paths.dir.display(),
-            os_error(&error)
-        );
+    if let Err(message) = paths.create_dir() {
+        crate::warning!("{}", message);
         return Err(());
     }
     if !manifest.has_data_files() {
@@ -818,13 +822,7 @@ fn temp_base_name(pid: u32) -> String {
 /// AOF is being turned on), then fork the child writing the new base.
 pub fn start_rewrite(shared: &Shared, keyspace: &Keyspace, config: &Config, aof: &mut Aof) -> Result<u32, String> {
     let paths = Paths::from_config(config);
-    if let Err(error) = std::fs::create_dir_all(&paths.dir) {
-        return Err(format!(
-            "Can't open or create append-only dir {}: {}",
-            paths.dir.display(),
-            os_error(&error)
-        ));
-    }
+    paths.create_dir()?;
     let writer = shared.aof.borrow().clone();
     match writer {
         Some(writer) if !aof.enabling => writer.switch_incr(aof)?,
