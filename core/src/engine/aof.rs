@@ -1231,4 +1231,23 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, .. Default::default() })]
+
+        /// Random bytes and random manifests, cut anywhere: replay and
+        /// parse end in a result, never a panic.
+        #[test]
+        fn random_files_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            chunk in 1usize..64,
+        ) {
+            let mut engine = engine();
+            let _ = replay(&mut engine, &bytes, chunk);
+            let mut commands = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n".to_vec();
+            commands.extend_from_slice(&bytes);
+            let _ = replay(&mut engine, &commands, chunk);
+            let _ = Manifest::parse(&bytes);
+        }
+    }
 }
