@@ -401,7 +401,7 @@ impl Default for Aof {
 /// Encodes `pending` into `out` as the stream carries it: a `SELECT` when
 /// a command's database differs from `*selected_db`, and MULTI/EXEC
 /// around them when `wrap` (Redis's `propagatePendingCommands`).
-pub(crate) fn encode_effects(out: &mut Vec<u8>, pending: &[Propagated], wrap: bool, selected_db: &mut Option<usize>) {
+fn encode_effects(out: &mut Vec<u8>, pending: &[Propagated], wrap: bool, selected_db: &mut Option<usize>) {
     let mut select = |out: &mut Vec<u8>, db: usize| {
         if *selected_db != Some(db) {
             let mut number = itoa::Buffer::new();
