@@ -1,6 +1,7 @@
 //! `vitrine-server [/path/to/redis.conf] [--directive value …]`: starts a
 //! Redis-compatible server, configured exactly as `redis-server` is.
 
+mod aof;
 mod config;
 mod daemon;
 mod dashboard;

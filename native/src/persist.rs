@@ -20,10 +20,12 @@
 //! the memory at once.
 //!
 //! Fork in a threaded process is only safe if no other thread can hold a
-//! lock the child needs. At the fork this process has one thread: the
-//! runtime is current-thread, nothing here calls `spawn_blocking` or
+//! lock the child needs. At the fork this process runs one thread that
+//! matters: the runtime is current-thread, nothing here calls `spawn_blocking` or
 //! `tokio::fs` (which would start the blocking pool), and tokio's signal
-//! handling is a self-pipe without a thread. The child touches neither
+//! handling is a self-pipe without a thread. The one other thread, the
+//! AOF's `everysec` fsync (`aof`), holds no lock the child could need: it
+//! waits on its channel and calls `fdatasync`. The child touches neither
 //! tokio nor any socket: it encodes, writes its own file, and leaves with
 //! `_exit`, running no destructor and no atexit handler. jemalloc, the
 //! only shared library state it uses, is fork-safe (its `pthread_atfork`
@@ -120,25 +122,29 @@ pub fn save(keyspace: &Keyspace, request: &SaveRequest<'_>, pid: u32) -> Result<
 /// Forks a child that writes the dump and exits (`rdbSaveBackground`);
 /// returns its pid. See the module documentation for why a fork.
 pub fn fork_save(keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<u32, String> {
+    fork_child(|| match save(keyspace, request, std::process::id()) {
+        Ok(()) => {
+            crate::notice!("DB saved on disk");
+            0
+        }
+        Err(message) => {
+            crate::warning!("{}", message);
+            1
+        }
+    })
+}
+
+/// Forks a child that runs `work` and exits with the code it returns (a
+/// panic exits with 1); returns the child's pid. `work` must only encode
+/// and write its own files (module documentation).
+pub fn fork_child(work: impl FnOnce() -> i32) -> Result<u32, String> {
     // SAFETY: the process is single-threaded here (module doc), so the
-    // child's copy of every lock is free. The child only encodes, writes
-    // its own file and calls `_exit`; it never returns into the caller.
+    // child's copy of every lock is free. The child only runs `work` and
+    // calls `_exit`; it never returns into the caller.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
         crate::log::set_role('C');
-        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            match save(keyspace, request, std::process::id()) {
-                Ok(()) => {
-                    crate::notice!("DB saved on disk");
-                    0
-                }
-                Err(message) => {
-                    crate::warning!("{}", message);
-                    1
-                }
-            }
-        }))
-        .unwrap_or(1);
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or(1);
         // SAFETY: `_exit` ends the child without unwinding into the
         // parent's stack image or running its destructors.
         unsafe { libc::_exit(code) }

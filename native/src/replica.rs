@@ -172,6 +172,8 @@ async fn relay(shared: &Shared, mut stream: TcpStream, generation: u64, file: &m
     let mut output = Vec::new();
     let mut spooled = Vec::new();
     loop {
+        // An ACK promises the applied writes are in our AOF too.
+        crate::aof::wait_durable(shared).await;
         output.clear();
         shared.engine.borrow_mut().replica_output(&mut output);
         if !output.is_empty() && stream.write_all(&output).await.is_err() {

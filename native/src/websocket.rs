@@ -19,20 +19,23 @@
 //!    commands. Text frames, oversized frames and protocol errors close
 //!    the connection with a close frame saying why.
 //!
-//! Output follows the engine's pace: a chunk of at most [`MAX_OUTBOUND`]
-//! bytes leaves the engine's buffer only when the writer has room for it,
-//! so a slow tab's backlog stays in the engine, where the replica
-//! output-buffer limit sees it and cuts the tab off.
+//! Output follows the socket's pace: a chunk of at most [`MAX_OUTBOUND`]
+//! bytes leaves the engine's buffer only when the WebSocket has written
+//! what it held (it holds a few hundred KiB at most), so a slow
+//! tab's backlog stays in the engine, where the replica output-buffer
+//! limit sees it and cuts the tab off. One task per connection does both
+//! directions, as for TCP clients.
 
 use crate::server::listeners::{Listeners, Spawner};
 use crate::server::{now_ms, Shared};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -52,11 +55,12 @@ pub const MAX_INBOUND: usize = 64 * 1024;
 /// Largest outbound frame: the snapshot and the stream go in chunks of at
 /// most this, so a tab parses as bytes arrive.
 pub const MAX_OUTBOUND: usize = 64 * 1024;
-/// Outbound frames queued for the writer beyond the one being written.
-const QUEUED_FRAMES: usize = 2;
+/// Time a closing connection has to take its last frames and the close
+/// frame; a peer that stops reading is then dropped, freeing its slot.
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
 
-/// Binds the WebSocket listener when `websocket-port` is set. The returned
-/// listeners stop when dropped; `None` when the listener is off.
+/// Binds the WebSocket listener when `websocket-port` is set (`None` when
+/// it is off); [`Listeners::close`] stops it.
 pub fn listen(shared: &Rc<Shared>) -> Result<Option<Listeners>, String> {
     let (binds, port, backlog, requirepass_only) = {
         let engine = shared.engine.borrow();
@@ -307,82 +311,61 @@ fn close_frame(code: CloseCode, reason: &'static str) -> Message {
     }))
 }
 
-/// Writes what the connection task queues, flushing once the queue is
-/// empty; ends after a close frame or when the queue closes.
-async fn write_frames(
-    mut sink: futures_util::stream::SplitSink<WebSocketStream<TcpStream>, Message>,
-    mut queue: mpsc::Receiver<Message>,
-) {
-    'outer: while let Some(message) = queue.recv().await {
-        let mut next = Some(message);
-        while let Some(message) = next.take() {
-            let closing = matches!(message, Message::Close(_));
-            if sink.feed(message).await.is_err() {
-                break 'outer;
-            }
-            if closing {
-                break 'outer;
-            }
-            next = queue.try_recv().ok();
-        }
-        if sink.flush().await.is_err() {
-            break;
-        }
-    }
-    let _ = sink.close().await;
-}
+/// The writing half of a browser replica's WebSocket.
+type Sink = SplitSink<WebSocketStream<TcpStream>, Message>;
+/// The reading half.
+type Frames = SplitStream<WebSocketStream<TcpStream>>;
 
 /// Runs one browser replica: frames in to the engine, the engine's output
 /// out in frames, until either side closes.
 async fn replicate(shared: Rc<Shared>, ws: WebSocketStream<TcpStream>, conn: ConnInfo) {
-    let (sink, mut frames) = ws.split();
-    let (queue, pending) = mpsc::channel(QUEUED_FRAMES);
-    let writer = tokio::task::spawn_local(write_frames(sink, pending));
+    let (mut sink, mut frames) = ws.split();
     let accepted = shared.engine.borrow_mut().connect_browser(conn.clone(), now_ms());
     let handle = match accepted {
         Ok(handle) => handle,
         Err(refusal) => {
-            let _ = queue.try_send(Message::Binary(refusal.to_vec().into()));
-            let _ = queue.try_send(close_frame(CloseCode::Policy, "refused"));
-            drop(queue);
-            let _ = writer.await;
+            let refusal = Message::Binary(refusal.to_vec().into());
+            close(sink, Some(refusal), close_frame(CloseCode::Policy, "refused")).await;
             return;
         }
     };
     let notify = Rc::new(Notify::new());
     shared.tasks.borrow_mut().insert(handle.id, notify.clone());
     crate::verbose!("Accepted browser replica {}", conn.addr);
-    let ending = pump(&shared, handle, &notify, &mut frames, &queue).await;
+    let ending = pump(&shared, handle, &notify, &mut sink, &mut frames).await;
     shared.tasks.borrow_mut().remove(&handle.id);
     shared.engine.borrow_mut().disconnect(handle);
     shared.after_engine_call();
-    match ending {
-        Ending::Now => writer.abort(),
-        Ending::Flush(close) => {
-            if let Some(close) = close {
-                let _ = queue.try_send(close);
-            }
-            drop(queue);
-            let _ = writer.await;
-        }
+    if let Ending::Flush(frame) = ending {
+        close(sink, None, frame).await;
     }
+}
+
+/// Sends `last` (if any) and the close frame `frame`, waiting at most
+/// [`CLOSE_GRACE`] for a peer that does not read.
+async fn close(mut sink: Sink, last: Option<Message>, frame: Message) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        if let Some(last) = last {
+            sink.feed(last).await?;
+        }
+        sink.send(frame).await?;
+        sink.close().await
+    })
+    .await;
 }
 
 /// How a connection ends.
 enum Ending {
-    /// Drop what is queued (the engine closed the client at once).
+    /// Drop the connection (the engine closed the client at once, or the
+    /// socket failed).
     Now,
-    /// Send what is queued, then this close frame (or a normal one).
-    Flush(Option<Message>),
+    /// Send what the WebSocket holds, then this close frame.
+    Flush(Message),
 }
 
-async fn pump(
-    shared: &Shared,
-    handle: ClientHandle,
-    notify: &Notify,
-    frames: &mut futures_util::stream::SplitStream<WebSocketStream<TcpStream>>,
-    queue: &mpsc::Sender<Message>,
-) -> Ending {
+async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut Sink, frames: &mut Frames) -> Ending {
+    // Frames handed to the WebSocket and not flushed yet.
+    let mut unflushed = false;
     loop {
         let (state, has_output) = {
             let engine = shared.engine.borrow();
@@ -390,27 +373,43 @@ async fn pump(
         };
         match state {
             CloseState::Now => return Ending::Now,
-            CloseState::AfterFlush if !has_output => return Ending::Flush(None),
+            CloseState::AfterFlush if !has_output => {
+                return Ending::Flush(close_frame(CloseCode::Normal, ""));
+            }
             _ => {}
         }
+        // Each branch's future can be dropped unfinished without losing
+        // bytes: readiness and flushing keep their state in the WebSocket,
+        // and a frame is taken from the engine only once it is ready.
         tokio::select! {
             biased;
             _ = notify.notified() => {}
-            permit = queue.reserve(), if has_output => {
-                let Ok(permit) = permit else {
+            // With output: wait until the WebSocket takes a frame; without:
+            // until it wrote what it holds.
+            writable = std::future::poll_fn(|cx| if has_output {
+                sink.poll_ready_unpin(cx)
+            } else {
+                sink.poll_flush_unpin(cx)
+            }), if has_output || unflushed => {
+                if writable.is_err() {
                     return Ending::Now;
-                };
-                let chunk = {
-                    let mut engine = shared.engine.borrow_mut();
-                    let output = engine.output(handle);
-                    let chunk = output[..output.len().min(MAX_OUTBOUND)].to_vec();
-                    engine.consume_output(handle, chunk.len());
-                    chunk
-                };
-                let net = &shared.net;
-                net.output_bytes.set(net.output_bytes.get() + chunk.len() as u64);
-                net.writes.set(net.writes.get() + 1);
-                permit.send(Message::Binary(chunk.into()));
+                }
+                unflushed = has_output;
+                if has_output {
+                    let chunk = {
+                        let mut engine = shared.engine.borrow_mut();
+                        let output = engine.output(handle);
+                        let chunk = output[..output.len().min(MAX_OUTBOUND)].to_vec();
+                        engine.consume_output(handle, chunk.len());
+                        chunk
+                    };
+                    let net = &shared.net;
+                    net.output_bytes.set(net.output_bytes.get() + chunk.len() as u64);
+                    net.writes.set(net.writes.get() + 1);
+                    if sink.start_send_unpin(Message::Binary(chunk.into())).is_err() {
+                        return Ending::Now;
+                    }
+                }
             }
             frame = frames.next() => match frame {
                 Some(Ok(Message::Binary(bytes))) => {
@@ -429,12 +428,12 @@ async fn pump(
                 // Pings are answered by tungstenite itself.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                 Some(Ok(Message::Text(_))) => {
-                    return Ending::Flush(Some(close_frame(CloseCode::Unsupported, "binary frames only")));
+                    return Ending::Flush(close_frame(CloseCode::Unsupported, "binary frames only"));
                 }
-                Some(Ok(Message::Close(_))) | None => return Ending::Flush(None),
+                Some(Ok(Message::Close(_))) | None => return Ending::Flush(close_frame(CloseCode::Normal, "")),
                 Some(Err(WsError::Capacity(error))) => {
                     crate::verbose!("Closing browser replica: {}", error);
-                    return Ending::Flush(Some(close_frame(CloseCode::Size, "frame too large")));
+                    return Ending::Flush(close_frame(CloseCode::Size, "frame too large"));
                 }
                 Some(Err(error)) => {
                     crate::verbose!("Closing browser replica: {}", error);

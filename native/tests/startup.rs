@@ -39,17 +39,17 @@ fn seed_master_config_starts_as_it_is() {
     assert!(config_get(&mut conn, "protected-mode").ends_with("$2\r\nno\r\n"));
     assert_eq!(conn.cmd(&["SELECT", "15"]), b"+OK\r\n");
     assert_eq!(conn.cmd(&["SELECT", "16"]), b"-ERR DB index is out of range\r\n");
-    // Directives of subsystems not built yet must say so, not pretend.
+    // Its persistence runs: no directive is reported inactive, and the
+    // AOF directory is there as Redis would create it.
     let log = server.log();
-    assert!(!log.contains("The 'save' directive is set"), "{log}");
-    for directive in ["appendonly", "appendfsync"] {
-        assert!(
-            log.contains(&format!(
-                "The '{directive}' directive is set, but its subsystem is not active"
-            )),
-            "no warning for {directive} in:\n{log}"
-        );
+    for directive in ["save", "appendonly", "appendfsync"] {
+        assert!(!log.contains(&format!("The '{directive}' directive is set")), "{log}");
     }
+    assert!(
+        log.contains("Creating AOF incr file appendonly.aof.1.incr.aof on server start"),
+        "{log}"
+    );
+    assert!(server.dir.join("appendonlydir/appendonly.aof.manifest").exists());
 }
 
 #[test]

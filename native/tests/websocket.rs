@@ -134,6 +134,23 @@ fn master_offset(conn: &mut Conn) -> i64 {
     info_field(conn, "replication", "master_repl_offset").parse().unwrap()
 }
 
+/// Reconnects a tab that was cut off where it left: a partial resync, the
+/// master's only full sync being the first one. Returns the new link,
+/// caught up with the master behind `conn`.
+fn resume_partially(ws_port: u16, tab: &WsReplica, conn: &mut Conn) -> WsReplica {
+    let resume = tab.link.resume_point().expect("a resume point");
+    let mut again = browser(ws_port, None, Some(resume));
+    again.catch_up(master_offset(conn));
+    assert!(
+        again.log.iter().any(|e| e == "Continue { new_replid: None }"),
+        "{:?}",
+        again.log
+    );
+    assert_eq!(info_field(conn, "stats", "sync_full"), "1");
+    assert_eq!(info_field(conn, "stats", "sync_partial_ok"), "1");
+    again
+}
+
 /// Full sync from `ws_port` of what `source` holds (its dataset read by
 /// `conn`), three rounds of live writes through `writer`, all checked on a
 /// mirror; `stream_offset` reads the offset the browser must reach.
@@ -199,25 +216,12 @@ fn full_sync_of_every_type_live_writes_and_partial_resync() {
 
     // Cut off: the tab resumes where it was, without a new snapshot.
     assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !replica.closed {
-        assert!(Instant::now() < deadline, "the link was not closed");
-        replica.pump();
-    }
-    let resume = replica.link.resume_point().expect("a resume point");
     run(
         &mut conn,
         &[&["SET", "while-away", "1"], &["HSET", "bighash", "new", "field"]],
     );
-    let mut again = browser(ws_port, None, Some(resume));
-    again.catch_up(master_offset(&mut conn));
-    assert!(
-        again.log.iter().any(|e| e == "Continue { new_replid: None }"),
-        "{:?}",
-        again.log
-    );
-    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
-    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "1");
+    replica.pump_until_closed();
+    let again = resume_partially(ws_port, &replica, &mut conn);
     replay(&mut copy.connect(), &again.stream);
     assert_same(
         &Dataset::read_port(copy.port).normalized(),
@@ -296,7 +300,14 @@ fn http_get(port: u16, path: &str) -> String {
 
 #[test]
 fn what_a_page_may_not_do_is_refused() {
-    let (master, ws_port) = master(&["--requirepass", "master", "--websocket-requirepass", "tab"]);
+    let (master, ws_port) = master(&[
+        "--requirepass",
+        "master",
+        "--websocket-requirepass",
+        "tab",
+        "--repl-diskless-sync",
+        "no",
+    ]);
     let mut conn = master.connect();
     assert_eq!(conn.cmd(&["AUTH", "master"]), b"+OK\r\n");
     run(&mut conn, &[&["SET", "k", "v"]]);
@@ -314,6 +325,13 @@ fn what_a_page_may_not_do_is_refused() {
         open(ws_port, "/replication", Some("http://evil.example")).err(),
         Some(403)
     );
+    // Listed at run time, it passes.
+    let origins = "http://evil.example https://app.example";
+    assert_eq!(
+        conn.cmd(&["CONFIG", "SET", "websocket-allowed-origins", origins]),
+        b"+OK\r\n"
+    );
+    open(ws_port, "/replication", Some("http://evil.example")).expect("listed origin");
     let own = format!("http://127.0.0.1:{ws_port}");
     let mut socket = open(ws_port, "/replication", Some(&own)).expect("same origin");
 
@@ -346,16 +364,20 @@ fn what_a_page_may_not_do_is_refused() {
 
     // A link with the wrong secret fails its handshake.
     let mut wrong = browser(ws_port, Some("master"), None);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !wrong.closed {
-        assert!(Instant::now() < deadline, "{:?}", wrong.log);
-        wrong.pump();
-    }
+    wrong.pump_until_closed();
     assert!(wrong.log.iter().any(|e| e.contains("AuthError")), "{:?}", wrong.log);
     // The right one syncs.
     let mut right = browser(ws_port, Some("tab"), None);
     right.pump_until("the stream", |r| r.link.state() == State::Connected);
     assert_eq!(right.keyspace.total_keys(), 1);
+    // Diskless although the master syncs TCP replicas from disk: a tab
+    // never makes it write a dump.
+    assert!(
+        right.log.iter().any(|e| e == "RdbStart { size: None }"),
+        "{:?}",
+        right.log
+    );
+    assert!(!master.dir.join("dump.rdb").exists());
 
     // An oversized frame closes the connection (1009: message too big).
     let big = vec![b'x'; 100 * 1024];
@@ -366,4 +388,90 @@ fn what_a_page_may_not_do_is_refused() {
     let _ = texting.send(Message::Text("PING\r\n".into()));
     assert_eq!(closed_with(&mut texting), Some(1003));
     assert_eq!(conn.cmd(&["GET", "k"]), b"$1\r\nv\r\n");
+}
+
+#[test]
+fn a_slow_tab_is_cut_off_then_resumes_and_tabs_are_capped() {
+    let (master, ws_port) = master(&[
+        "--client-output-buffer-limit",
+        "replica 262144 131072 10",
+        "--repl-backlog-size",
+        "64mb",
+        "--websocket-maxclients",
+        "1",
+    ]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let mut tab = browser(ws_port, None, None);
+    tab.pump_until("the stream", |r| r.link.state() == State::Connected);
+    tab.catch_up(master_offset(&mut conn));
+    // The only slot is taken: the next tab is turned away.
+    assert_eq!(open(ws_port, "/replication", None).err(), Some(503));
+
+    // The tab stops reading; writes pile up past its output limit.
+    let value = "v".repeat(10 * 1024);
+    for i in 0..2000 {
+        run(&mut conn, &[&["SET", &format!("bulk:{}", i % 50), &value]]);
+    }
+    wait_for("the slow tab to be cut off", Duration::from_secs(20), || {
+        conn.cmd(&["CLIENT", "LIST", "TYPE", "replica"]) == b"$0\r\n\r\n"
+    });
+    assert!(
+        master
+            .log()
+            .contains("scheduled to be closed ASAP for overcoming of output buffer limits"),
+        "{}",
+        master.log()
+    );
+    tab.pump_until_closed();
+    // It comes back for what it missed only.
+    resume_partially(ws_port, &tab, &mut conn);
+}
+
+#[test]
+fn past_maxclients_a_tab_reads_redis_refusal_then_the_close() {
+    let (master, ws_port) = master(&["--maxclients", "2"]);
+    let mut conn = master.connect();
+    // The start-up check's connection may still be closing.
+    wait_for("only this client connected", Duration::from_secs(10), || {
+        String::from_utf8_lossy(&conn.cmd(&["CLIENT", "LIST"]))
+            .matches("id=")
+            .count()
+            == 1
+    });
+    let mut first = open(ws_port, "/replication", None).expect("upgrade");
+    assert_eq!(command(&mut first, &["PING"]), b"+PONG\r\n");
+    let mut second = open(ws_port, "/replication", None).expect("upgrade");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refusal = loop {
+        match second.read() {
+            Ok(Message::Binary(bytes)) => break bytes.to_vec(),
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => assert!(Instant::now() < deadline, "no refusal"),
+        }
+    };
+    assert_eq!(refusal, b"-ERR max number of clients reached\r\n");
+    assert_eq!(closed_with(&mut second), Some(1008));
+}
+
+#[test]
+fn tabs_arriving_together_share_one_snapshot() {
+    let (master, ws_port) = master(&[
+        "--repl-diskless-sync-delay",
+        "5",
+        "--repl-diskless-sync-max-replicas",
+        "3",
+    ]);
+    let mut conn = master.connect();
+    populate(&mut conn);
+    let mut tabs: Vec<WsReplica> = (0..3).map(|_| browser(ws_port, None, None)).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tabs.iter().any(|t| t.link.state() != State::Connected) {
+        assert!(Instant::now() < deadline, "the tabs never synced");
+        for tab in &mut tabs {
+            tab.pump();
+        }
+    }
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "3");
+    assert_eq!(info_field(&mut conn, "stats", "total_forks"), "1");
 }

@@ -40,6 +40,11 @@ pub static COMMANDS: &[Command] = &[
         "O(1)",
         "Writes the dataset to disk in a background process.",
     ),
+    Command::new("bgrewriteaof", 1, NO_ASYNC_LOADING | ADMIN | NOSCRIPT, S, bgrewriteaof).doc(
+        "1.0.0",
+        "O(1)",
+        "Rewrites the append-only file in a background process.",
+    ),
     Command::new("lastsave", 1, LOADING | STALE | FAST, S, lastsave)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .tips(&["nondeterministic_output"])
@@ -201,15 +206,39 @@ fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         reply.error(errors::SYNTAX);
         return;
     }
+    let schedule = args.len() == 2;
     if ctx.server.persistence.bgsave_in_progress() {
         reply.error(b"ERR Background save already in progress");
-    } else if ctx.server.call_depth > 1 {
-        ctx.server.persistence.bgsave_scheduled = true;
-        reply.simple(b"Background saving scheduled");
+    } else if ctx.server.aof.rewrite_started.is_some() || ctx.server.call_depth > 1 {
+        // One child at a time, as Redis: an AOF rewrite runs.
+        if schedule || ctx.server.call_depth > 1 {
+            ctx.server.persistence.bgsave_scheduled = true;
+            reply.simple(b"Background saving scheduled");
+        } else {
+            reply.error(b"ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
     } else if persistence::background_save(ctx.keyspace, ctx.server).is_ok() {
         reply.simple(b"Background saving started");
     } else {
         reply.error(b"ERR");
+    }
+}
+
+/// `BGREWRITEAOF`: a new AOF base written by a child, the incremental
+/// file switched at once; scheduled while a save runs or inside EXEC.
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
+    if ctx.server.aof.rewrite_started.is_some() {
+        reply.error(b"ERR Background append only file rewriting already in progress");
+    } else if ctx.server.persistence.bgsave_in_progress() || ctx.server.call_depth > 1 {
+        ctx.server.aof.rewrite_scheduled = true;
+        ctx.server.aof.rewrite_failures = 0;
+        reply.simple(b"Background append only file rewriting scheduled");
+    } else if crate::engine::aof::start_rewrite(ctx.keyspace, ctx.server).is_ok() {
+        reply.simple(b"Background append only file rewriting started");
+    } else {
+        reply.error(
+            b"ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        );
     }
 }
 
@@ -427,6 +456,11 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
             return;
         }
         crate::engine::master::config_changed(server, &changed);
+        if changed.contains(&Id::Appendonly) && crate::engine::aof::config_changed(ctx.keyspace, server).is_err() {
+            server.config = backup;
+            reply_config_error(reply, "appendonly", "Unable to turn on AOF. Check server logs.");
+            return;
+        }
     }
     reply.ok();
 }

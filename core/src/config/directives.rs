@@ -158,11 +158,11 @@ directives! {
     ReplDisableTcpNodelay = "repl-disable-tcp-nodelay" => BOOL, "no", NOT_ACTIVE;
     ReplDisklessSync = "repl-diskless-sync" => BOOL, "yes", 0;
     AofRewriteIncrementalFsync = "aof-rewrite-incremental-fsync" => BOOL, "yes", NOT_ACTIVE;
-    NoAppendfsyncOnRewrite = "no-appendfsync-on-rewrite" => BOOL, "no", NOT_ACTIVE;
+    NoAppendfsyncOnRewrite = "no-appendfsync-on-rewrite" => BOOL, "no", 0;
     ClusterRequireFullCoverage = "cluster-require-full-coverage" => BOOL, "yes", NOT_ACTIVE;
     RdbSaveIncrementalFsync = "rdb-save-incremental-fsync" => BOOL, "yes", NOT_ACTIVE;
-    AofLoadTruncated = "aof-load-truncated" => BOOL, "yes", NOT_ACTIVE;
-    AofUseRdbPreamble = "aof-use-rdb-preamble" => BOOL, "yes", NOT_ACTIVE;
+    AofLoadTruncated = "aof-load-truncated" => BOOL, "yes", 0;
+    AofUseRdbPreamble = "aof-use-rdb-preamble" => BOOL, "yes", 0;
     AofTimestampEnabled = "aof-timestamp-enabled" => BOOL, "no", NOT_ACTIVE;
     ClusterReplicaNoFailover = "cluster-replica-no-failover" | "cluster-slave-no-failover" => BOOL, "no", NOT_ACTIVE;
     ReplicaLazyFlush = "replica-lazy-flush" | "slave-lazy-flush" => BOOL, "no", NOT_ACTIVE;
@@ -173,7 +173,7 @@ directives! {
     Activedefrag = "activedefrag" => BOOL, "no", NOT_ACTIVE;
     SyslogEnabled = "syslog-enabled" => BOOL, "no", IMMUTABLE | NOT_ACTIVE;
     ClusterEnabled = "cluster-enabled" => BOOL, "no", IMMUTABLE | NOT_ACTIVE;
-    Appendonly = "appendonly" => BOOL, "no", NOT_ACTIVE;
+    Appendonly = "appendonly" => BOOL, "no", 0;
     ClusterAllowReadsWhenDown = "cluster-allow-reads-when-down" => BOOL, "no", NOT_ACTIVE;
     ClusterAllowPubsubshardWhenDown = "cluster-allow-pubsubshard-when-down" => BOOL, "yes", NOT_ACTIVE;
     CrashLogEnabled = "crash-log-enabled" => BOOL, "yes", NOT_ACTIVE;
@@ -183,7 +183,7 @@ directives! {
     ClusterAllowReplicaMigration = "cluster-allow-replica-migration" => BOOL, "yes", NOT_ACTIVE;
     ReplicaAnnounced = "replica-announced" => BOOL, "yes", 0;
     LatencyTracking = "latency-tracking" => BOOL, "yes", NOT_ACTIVE;
-    AofDisableAutoGc = "aof-disable-auto-gc" => BOOL, "no", NOT_ACTIVE;
+    AofDisableAutoGc = "aof-disable-auto-gc" => BOOL, "no", 0;
     ReplicaIgnoreDiskWriteErrors = "replica-ignore-disk-write-errors" => BOOL, "no", NOT_ACTIVE;
     TlsCluster = "tls-cluster" => BOOL, "no", NOT_ACTIVE;
     TlsReplication = "tls-replication" => BOOL, "no", NOT_ACTIVE;
@@ -201,8 +201,8 @@ directives! {
     ClusterAnnounceHostname = "cluster-announce-hostname" => TEXT, "", NOT_ACTIVE;
     SyslogIdent = "syslog-ident" => TEXT, "redis", IMMUTABLE | NOT_ACTIVE;
     Dbfilename = "dbfilename" => TEXT, "dump.rdb", PROTECTED;
-    Appendfilename = "appendfilename" => TEXT, "appendonly.aof", IMMUTABLE | NOT_ACTIVE;
-    Appenddirname = "appenddirname" => TEXT, "appendonlydir", IMMUTABLE | NOT_ACTIVE;
+    Appendfilename = "appendfilename" => TEXT, "appendonly.aof", IMMUTABLE;
+    Appenddirname = "appenddirname" => TEXT, "appendonlydir", IMMUTABLE;
     ServerCpulist = "server_cpulist" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
     BioCpulist = "bio_cpulist" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
     AofRewriteCpulist = "aof_rewrite_cpulist" => TEXT, "", IMMUTABLE | NOT_ACTIVE;
@@ -232,7 +232,7 @@ directives! {
     ReplDisklessLoad = "repl-diskless-load" => Kind::Enum(DISKLESS_LOAD), "disabled", NONE;
     Loglevel = "loglevel" => Kind::Enum(LOG_LEVELS), "notice", NONE;
     MaxmemoryPolicy = "maxmemory-policy" => Kind::Enum(MAXMEMORY_POLICIES), "noeviction", NOT_ACTIVE;
-    Appendfsync = "appendfsync" => Kind::Enum(FSYNC_POLICIES), "everysec", NOT_ACTIVE;
+    Appendfsync = "appendfsync" => Kind::Enum(FSYNC_POLICIES), "everysec", 0;
     OomScoreAdj = "oom-score-adj" => Kind::Enum(OOM_SCORE_ADJ), "no", NOT_ACTIVE;
     AclPubsubDefault = "acl-pubsub-default" => Kind::Enum(ACL_PUBSUB_DEFAULT), "resetchannels", NOT_ACTIVE;
     SanitizeDumpPayload = "sanitize-dump-payload" => Kind::Enum(SANITIZE_DUMP), "no", NOT_ACTIVE;
@@ -249,7 +249,7 @@ directives! {
     Databases = "databases" => int(1, INT_MAX), "16", IMMUTABLE;
     Port = "port" => int(0, 65535), "6379", NONE;
     IoThreads = "io-threads" => int(1, 128), "1", IMMUTABLE | NOT_ACTIVE;
-    AutoAofRewritePercentage = "auto-aof-rewrite-percentage" => int(0, INT_MAX), "100", NOT_ACTIVE;
+    AutoAofRewritePercentage = "auto-aof-rewrite-percentage" => int(0, INT_MAX), "100", 0;
     ClusterReplicaValidityFactor = "cluster-replica-validity-factor" | "cluster-slave-validity-factor" => int(0, INT_MAX), "10", NOT_ACTIVE;
     ListMaxListpackSize = "list-max-listpack-size" | "list-max-ziplist-size" => int(INT_MIN, INT_MAX), "-2", NONE;
     TcpKeepalive = "tcp-keepalive" => int(0, INT_MAX), "300", NONE;
@@ -313,7 +313,7 @@ directives! {
     ClientQueryBufferLimit = "client-query-buffer-limit" => umem(1024 * 1024, LONG_MAX), "1073741824", NONE;
     MaxmemoryClients = "maxmemory-clients" => Kind::Int { min: -100, max: LONG_MAX, numeric: Numeric::MemoryOrPercent, unsigned: false }, "0", NOT_ACTIVE;
     ReplBacklogTtl = "repl-backlog-ttl" => int(0, LONG_MAX), "3600", NONE;
-    AutoAofRewriteMinSize = "auto-aof-rewrite-min-size" => mem(0, LONG_MAX), "67108864", NOT_ACTIVE;
+    AutoAofRewriteMinSize = "auto-aof-rewrite-min-size" => mem(0, LONG_MAX), "67108864", 0;
     LoadingProcessEventsIntervalBytes = "loading-process-events-interval-bytes" => int(1024, INT_MAX), "2097152", HIDDEN | NOT_ACTIVE;
 
     // Special syntaxes.

@@ -8,6 +8,9 @@
 //!   page;
 //! - `AUTH` checks `websocket-requirepass`, a read-only secret a page may
 //!   hold, never `requirepass` (which also grants writes);
+//! - their requests are held to Redis's limits for unauthenticated clients
+//!   (10 arguments, 16 KiB bulks) even once authenticated: a replica never
+//!   needs more, and a page cannot make the server buffer more;
 //! - once synchronizing they are replicas like any other (`CLIENT LIST`
 //!   flag `S`, `CLIENT KILL TYPE replica`), but `INFO replication` counts
 //!   them as `browser_replicas`, apart from `connected_slaves`/`slaveN`,
@@ -128,7 +131,7 @@ pub(crate) fn count(server: &Server) -> usize {
 #[cfg(test)]
 mod tests {
     use crate::engine::client::ConnInfo;
-    use crate::engine::tests::{connect, engine_with_client, send};
+    use crate::engine::tests::{connect, engine_with_client, send, send_args};
     use crate::engine::ClientHandle;
     use alloc::string::String;
 
@@ -170,6 +173,18 @@ mod tests {
     }
 
     #[test]
+    fn a_browser_may_not_send_large_requests() {
+        let (mut engine, _client) = engine_with_client();
+        let page = browser(&mut engine);
+        let big = "x".repeat(16 * 1024 + 1);
+        assert_eq!(
+            send_args(&mut engine, page, &["AUTH", big.as_str()]),
+            b"-ERR Protocol error: unauthenticated bulk length\r\n"
+        );
+        assert_eq!(engine.close_state(page), crate::engine::CloseState::AfterFlush);
+    }
+
+    #[test]
     fn a_browser_authenticates_with_the_websocket_secret_only() {
         let (mut engine, client) = engine_with_client();
         send(&mut engine, client, "CONFIG SET requirepass master");
@@ -184,6 +199,21 @@ mod tests {
         let other = connect(&mut engine);
         assert!(send(&mut engine, other, "AUTH tab").starts_with(b"-WRONGPASS"));
         assert_eq!(send(&mut engine, other, "AUTH master"), b"+OK\r\n");
+    }
+
+    #[test]
+    fn browsers_do_not_count_for_wait_or_min_replicas() {
+        let (mut engine, client) = engine_with_client();
+        engine.server.replication.backlog = Some(crate::repl::Backlog::new(0, 0));
+        let page = browser(&mut engine);
+        assert_eq!(send(&mut engine, page, "REPLCONF capa eof"), b"+OK\r\n");
+        let replid = String::from_utf8(engine.server.replication.ids.replid.as_bytes().to_vec()).unwrap();
+        let reply = send(&mut engine, page, &alloc::format!("PSYNC {replid} 1"));
+        assert!(reply.starts_with(b"+CONTINUE"), "{reply:?}");
+        assert_eq!(send(&mut engine, page, "REPLCONF ACK 0"), b"");
+        assert_eq!(send(&mut engine, client, "WAIT 0 0"), b":0\r\n");
+        send(&mut engine, client, "CONFIG SET min-replicas-to-write 1");
+        assert!(send(&mut engine, client, "SET a 1").starts_with(b"-NOREPLICAS"));
     }
 
     #[test]

@@ -154,9 +154,10 @@ pub fn generate(server: &Server, keyspace: &Keyspace, current: &ClientState, req
     if want("persistence") {
         begin(&mut out, "Persistence");
         let rdb = &server.persistence;
+        let aof = &server.aof;
         let _ = write!(
             out,
-            "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+            "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
             server.stats.dirty,
             u8::from(rdb.bgsave_in_progress()),
             server.lastsave,
@@ -166,7 +167,26 @@ pub fn generate(server: &Server, keyspace: &Keyspace, current: &ClientState, req
             rdb.saves,
             rdb.last_load_keys_expired,
             rdb.last_load_keys_loaded,
+            u8::from(aof.on),
+            u8::from(aof.rewrite_started.is_some()),
+            u8::from(aof.rewrite_scheduled),
+            aof.last_rewrite_seconds,
+            aof.rewrite_started.map_or(-1, |started| now_ms / 1000 - started),
+            if aof.last_rewrite_ok { "ok" } else { "err" },
+            aof.rewrites,
+            aof.rewrite_failures,
+            if aof.last_write_ok { "ok" } else { "err" },
         );
+        if server.config.bool(Id::Appendonly) {
+            let _ = write!(
+                out,
+                "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+                aof.current_size,
+                aof.base_size,
+                u8::from(aof.rewrite_scheduled),
+                aof.buffer.len(),
+            );
+        }
     }
     if want("stats") {
         begin(&mut out, "Stats");

@@ -377,7 +377,7 @@ pub(crate) fn consume_output(server: &mut Server, id: u64, n: usize) {
 }
 
 /// Appends `args` as a RESP multibulk.
-fn encode_command<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+pub(crate) fn encode_command<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
     let mut number = itoa::Buffer::new();
     out.push(b'*');
     out.extend_from_slice(number.format(args.len()).as_bytes());
@@ -668,6 +668,14 @@ pub fn sync(keyspace: &Keyspace, server: &mut Server, state: &mut ClientState, r
     if server.config.bool(Id::ReplDisklessSync) && capa_eof && server.config.int(Id::ReplDisklessSyncDelay) > 0 {
         // The cron forks once more replicas had their chance to arrive.
         server.log(2, "Delay next BGSAVE for diskless SYNC");
+        return;
+    }
+    if server.aof.rewrite_started.is_some() {
+        // One child at a time, as Redis: the cron starts it afterwards.
+        server.log(
+            2,
+            "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed",
+        );
         return;
     }
     start_bgsave_for_replication(keyspace, server, Some((id, reply)));
@@ -1077,7 +1085,7 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
 /// longest waiting one waited `repl-diskless-sync-delay` seconds or
 /// `repl-diskless-sync-max-replicas` wait.
 fn should_start_fork(server: &Server, now_ms: i64) -> bool {
-    if server.persistence.bgsave_in_progress() {
+    if server.persistence.bgsave_in_progress() || server.aof.rewrite_started.is_some() {
         return false;
     }
     let mut waiting = 0;
@@ -1113,7 +1121,7 @@ pub fn enough_good_replicas(server: &Server) -> bool {
         .master
         .replicas
         .iter()
-        .filter(|r| r.state == ReplicaState::Online && (server.now_ms - r.ack_time_ms) / 1000 <= max_lag)
+        .filter(|r| r.state == ReplicaState::Online && !r.browser && (server.now_ms - r.ack_time_ms) / 1000 <= max_lag)
         .count();
     good as i64 >= needed
 }
@@ -1148,12 +1156,14 @@ pub fn write_info(server: &Server, out: &mut String) {
 }
 
 /// Replicas that acknowledged `offset` or more (`replicationCountAcksByOffset`).
+/// Browser replicas are no copies to count on: `WAIT` and
+/// `min-replicas-to-write` ignore them.
 fn acks_at(server: &Server, offset: i64) -> i64 {
     server
         .master
         .replicas
         .iter()
-        .filter(|r| r.state == ReplicaState::Online && r.ack_offset >= offset)
+        .filter(|r| r.state == ReplicaState::Online && !r.browser && r.ack_offset >= offset)
         .count() as i64
 }
 

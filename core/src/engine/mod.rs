@@ -19,6 +19,7 @@
 //! Time is always passed in as Unix milliseconds; randomness comes from
 //! the seed given to [`Engine::new`].
 
+pub mod aof;
 pub mod blocking;
 pub mod browser;
 pub mod client;
@@ -124,6 +125,41 @@ pub trait Host {
     /// Ends the running background save early (it must then report
     /// `Signaled(SIGUSR1)`) and removes its temporary file.
     fn kill_background_save(&mut self) {}
+
+    /// Starts an AOF rewrite (`rewriteAppendOnlyFileBackground`): writes
+    /// `aof`'s buffer to the current incremental file, opens the next one
+    /// (a temporary one while [`aof::Aof::enabling`]) and forks a child
+    /// writing a new base from `keyspace` as it is now. Returns its pid;
+    /// `Err` is the log line saying what failed.
+    fn start_aof_rewrite(&mut self, keyspace: &Keyspace, config: &Config, aof: &mut aof::Aof) -> Result<u32, String> {
+        let _ = (keyspace, config, aof);
+        Err(String::from(
+            "Can't rewrite append only file in background: this host has no files",
+        ))
+    }
+
+    /// Whether the AOF rewrite child ended, and how. Called from cron
+    /// while one runs.
+    fn poll_aof_rewrite(&mut self) -> Option<persistence::ChildExit> {
+        None
+    }
+
+    /// The rewrite child ended: when `success`, install its base and
+    /// switch the manifest atomically (updating `aof`'s sizes); in every
+    /// case remove its temporary files.
+    fn finish_aof_rewrite(&mut self, config: &Config, aof: &mut aof::Aof, success: bool) -> Result<(), String> {
+        let _ = (config, aof, success);
+        Ok(())
+    }
+
+    /// Ends the AOF rewrite child at once.
+    fn kill_aof_rewrite(&mut self) {}
+
+    /// `appendonly no` at run time: writes and fsyncs what `aof` holds,
+    /// then closes the file.
+    fn stop_aof(&mut self, config: &Config, aof: &mut aof::Aof) {
+        let _ = (config, aof);
+    }
 
     /// Reads the RDB file `filename` into `keyspace` (DEBUG RELOAD). A
     /// master's load: keys expired before `now_ms` are dropped. `Err` is
@@ -284,6 +320,8 @@ pub struct Server {
     pub replica: replica::ReplicaRole,
     /// The master's side of replication: replicas, stream, WAIT.
     pub master: master::MasterState,
+    /// The append-only file's buffer and state.
+    pub aof: aof::Aof,
 }
 
 impl Server {
@@ -358,6 +396,7 @@ impl Engine {
                 clock_us: 0,
                 replica: replica::ReplicaRole::default(),
                 master: master::MasterState::default(),
+                aof: aof::Aof::default(),
             },
         }
     }
@@ -520,6 +559,7 @@ impl Engine {
         }
         self.server.stats.cron(now_ms, hz);
         persistence::cron(&self.keyspace, &mut self.server);
+        aof::cron(&self.keyspace, &mut self.server);
         replica::cron(self, now_ms);
         master::cron(&self.keyspace, &mut self.server, now_ms);
     }

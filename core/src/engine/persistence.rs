@@ -290,6 +290,9 @@ pub fn cron(keyspace: &Keyspace, server: &mut Server) {
         }
         return;
     }
+    if server.aof.rewrite_started.is_some() {
+        return;
+    }
     let now_s = server.now_ms / 1000;
     let retry_allowed =
         now_s - server.persistence.last_bgsave_try > BGSAVE_RETRY_DELAY_S || server.persistence.last_bgsave_ok;
@@ -346,6 +349,7 @@ pub fn prepare_shutdown(keyspace: &Keyspace, server: &mut Server, flags: Shutdow
         server.log(3, "There is a child saving an .rdb. Killing it!");
         kill_background_save(server);
     }
+    super::aof::kill_rewrite(server);
     let has_points = !server.config.save_points().is_empty();
     if (has_points && !flags.nosave) || flags.save {
         server.log(2, "Saving the final RDB snapshot before exiting.");

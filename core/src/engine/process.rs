@@ -95,7 +95,9 @@ pub(crate) fn run_input(keyspace: &mut Keyspace, server: &mut Server, client: &m
         }
         let limits = RequestLimits {
             max_bulk_len: server.config.hot().proto_max_bulk_len,
-            unauthenticated: !client.state.authenticated,
+            // A browser replica only ever sends short commands: Redis's
+            // limits for unauthenticated clients bound what a page buffers.
+            unauthenticated: !client.state.authenticated || client.state.has(client_flag::BROWSER),
         };
         let Client {
             query,
@@ -326,7 +328,7 @@ fn is_transaction_control(entry: &CommandEntry) -> bool {
         )
 }
 
-fn queue_multi(state: &mut ClientState, reply: &mut Reply, entry: &'static CommandEntry, args: Args<'_>) {
+pub(crate) fn queue_multi(state: &mut ClientState, reply: &mut Reply, entry: &'static CommandEntry, args: Args<'_>) {
     let multi = state.multi.get_or_insert_with(MultiState::default);
     multi.flags |= entry.command.flags;
     multi.args_memory += args.byte_len();
@@ -390,7 +392,7 @@ pub(crate) fn call(
     if keyspace.has_events() {
         handle_key_events(keyspace, server, state);
     }
-    if server.propagated.is_some() || super::master::propagating(server) {
+    if server.propagated.is_some() || super::master::propagating(server) || server.aof.on {
         for extra in effects.extra.drain(..) {
             server.pending.push(Propagated {
                 db: db_before,
@@ -423,6 +425,7 @@ pub(crate) fn flush_propagation(server: &mut Server, atomic: bool) {
         return;
     }
     let wrap = atomic && server.pending.len() > 1;
+    super::aof::feed(server, wrap);
     if super::master::propagating(server) {
         super::master::feed_pending(server, wrap);
     }
@@ -456,6 +459,7 @@ pub(crate) fn propagate_expired(keyspace: &mut Keyspace, server: &mut Server) {
         let mut nobody = ClientState::new(0, Default::default(), 0, true);
         handle_key_events(keyspace, server, &mut nobody);
         // Each expired key is its own propagated DEL, never a transaction.
+        super::aof::feed(server, false);
         if super::master::propagating(server) {
             super::master::feed_pending(server, false);
         }
@@ -474,7 +478,7 @@ pub(crate) fn handle_key_events(keyspace: &mut Keyspace, server: &mut Server, cu
             KeyEvent::Modified(db, key) => super::watch::touch(server, keyspace, current, db, &key),
             KeyEvent::Ready(db, key) => server.blocking.mark_ready(db, key),
             KeyEvent::Expired(db, key) => {
-                if server.propagated.is_some() || super::master::propagating(server) {
+                if server.propagated.is_some() || super::master::propagating(server) || server.aof.on {
                     server.pending.push(Propagated {
                         db,
                         args: OwnedArgs::from_slices([&b"DEL"[..], key.as_bytes()]),

@@ -77,6 +77,7 @@ enum Read {
 async fn serve(shared: Rc<Shared>, stream: TcpStream, handle: ClientHandle, notify: Rc<Notify>) {
     let mut scratch = vec![0u8; READ_CHUNK];
     loop {
+        crate::aof::wait_durable(&shared).await;
         if flush(&shared, &stream, handle, &notify).await.is_err() {
             break;
         }

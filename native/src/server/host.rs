@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 use vitrine_core::config::{Config, Id, Source};
+use vitrine_core::engine::aof::Aof;
 use vitrine_core::engine::persistence::{ChildExit, SaveRequest};
 use vitrine_core::engine::transfer::RdbFile;
 use vitrine_core::engine::{Host, HostInfo};
@@ -48,6 +49,8 @@ pub struct NativeHost {
     /// Cleared while a diskless transfer's pipe still has bytes to read:
     /// its child is reported ended only after its last byte.
     pipe_drained: Rc<Cell<bool>>,
+    /// The AOF rewrite child, until its end is handled.
+    aof_child: Option<u32>,
 }
 
 impl NativeHost {
@@ -73,6 +76,7 @@ impl NativeHost {
             save_child: None,
             shared,
             pipe_drained: Rc::new(Cell::new(true)),
+            aof_child: None,
         }
     }
 }
@@ -303,6 +307,35 @@ impl Host for NativeHost {
     fn kill_background_save(&mut self) {
         if let Some(pid) = self.save_child {
             crate::persist::kill_child(pid);
+        }
+    }
+
+    fn start_aof_rewrite(&mut self, keyspace: &Keyspace, config: &Config, aof: &mut Aof) -> Result<u32, String> {
+        let shared = self.shared.borrow().clone().ok_or("the server is not running")?;
+        let pid = crate::aof::start_rewrite(&shared, keyspace, config, aof)?;
+        self.aof_child = Some(pid);
+        Ok(pid)
+    }
+
+    fn poll_aof_rewrite(&mut self) -> Option<ChildExit> {
+        crate::persist::poll_child(self.aof_child?)
+    }
+
+    fn finish_aof_rewrite(&mut self, config: &Config, aof: &mut Aof, success: bool) -> Result<(), String> {
+        let shared = self.shared.borrow().clone().ok_or("the server is not running")?;
+        let pid = self.aof_child.take().ok_or("no AOF rewrite child")?;
+        crate::aof::finish_rewrite(&shared, pid, config, aof, success)
+    }
+
+    fn kill_aof_rewrite(&mut self) {
+        if let Some(pid) = self.aof_child {
+            crate::aof::kill_rewrite_child(pid);
+        }
+    }
+
+    fn stop_aof(&mut self, _config: &Config, aof: &mut Aof) {
+        if let Some(shared) = self.shared.borrow().clone() {
+            crate::aof::stop(&shared, aof);
         }
     }
 

@@ -46,6 +46,8 @@ pub struct Shared {
     pub shutdown: Notify,
     /// Network counters for INFO.
     pub net: Rc<NetCounters>,
+    /// The open AOF (`appendonly yes`): replies wait for it.
+    pub aof: RefCell<Option<Rc<crate::aof::Writer>>>,
 }
 
 impl Shared {
@@ -154,9 +156,16 @@ pub async fn run(loaded: Loaded) -> Stopped {
             return Stopped::ListenFailed(reason.to_string());
         }
     }
-    if load_at_startup(&mut engine).is_err() {
+    let aof = if engine.config().bool(Id::Appendonly) {
+        match crate::aof::open_at_startup(&mut engine) {
+            Ok(writer) => Some(Rc::new(writer)),
+            Err(()) => return Stopped::LoadFailed,
+        }
+    } else if load_at_startup(&mut engine).is_err() {
         return Stopped::LoadFailed;
-    }
+    } else {
+        None
+    };
     engine.replica_from_config();
     let (binds, port, backlog) = {
         let config = engine.config();
@@ -173,6 +182,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
         timer_deadline: Cell::new(None),
         shutdown: Notify::new(),
         net,
+        aof: RefCell::new(aof),
     });
     *shared_slot.borrow_mut() = Some(shared.clone());
     if let Err(reason) = listeners.borrow_mut().rebind(&binds, port, backlog) {
@@ -185,6 +195,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
     };
     tokio::task::spawn_local(timer_loop(shared.clone()));
     tokio::task::spawn_local(crate::replica::run(shared.clone()));
+    tokio::task::spawn_local(crate::aof::run(shared.clone()));
     let mut signals = Signals::new();
     loop {
         tokio::select! {
@@ -210,6 +221,9 @@ pub async fn run(loaded: Loaded) -> Stopped {
     listeners.borrow_mut().close();
     if let Some(mut websocket) = websocket {
         websocket.close();
+    }
+    if let Some(writer) = shared.aof.borrow().as_ref() {
+        writer.flush_final(&mut shared.engine.borrow_mut());
     }
     Stopped::Shutdown
 }

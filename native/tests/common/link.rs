@@ -189,6 +189,20 @@ impl<P: Pipe> LinkReplica<P> {
         }
     }
 
+    /// Pumps until the connection closes (reading what is still on its
+    /// way); panics after 20 s.
+    pub fn pump_until_closed(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.received.closed {
+            assert!(
+                Instant::now() < deadline,
+                "the connection stayed open; events: {:?}",
+                self.log
+            );
+            self.pump();
+        }
+    }
+
     /// Pumps until the link received the stream up to `offset`, reports it
     /// all applied (the engine would apply each command) and acknowledges.
     pub fn catch_up(&mut self, offset: i64) {
