@@ -6,7 +6,7 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, live_writes, populate, wait_for};
+use common::repl::{assert_converged, info_field, live_writes, populate, wait_for};
 use common::{redis_available, scratch_dir, Conn, Kind, Launch, Server};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -669,14 +669,9 @@ fn a_crash_during_a_rewrite_leaves_a_directory_that_loads() {
     }
 }
 
-#[test]
-fn one_child_at_a_time_bgsave_waits_for_the_rewrite() {
-    let server = start_aof(
-        Kind::Vitrine,
-        scratch_dir("aof-one-child"),
-        &["--rdb-key-save-delay", "1000"],
-    );
-    let mut conn = server.connect();
+/// Writes 1,000 keys and starts a rewrite (slow with
+/// `rdb-key-save-delay`).
+fn thousand_keys_then_rewrite(conn: &mut Conn) {
     let mut pipeline = Vec::new();
     for i in 0..1000 {
         pipeline.extend(common::encode(&[b"SET", format!("k{i}").as_bytes(), b"x"]));
@@ -689,6 +684,17 @@ fn one_child_at_a_time_bgsave_waits_for_the_rewrite() {
         conn.cmd(&["BGREWRITEAOF"]),
         b"+Background append only file rewriting started\r\n"
     );
+}
+
+#[test]
+fn one_child_at_a_time_bgsave_waits_for_the_rewrite() {
+    let server = start_aof(
+        Kind::Vitrine,
+        scratch_dir("aof-one-child"),
+        &["--rdb-key-save-delay", "1000"],
+    );
+    let mut conn = server.connect();
+    thousand_keys_then_rewrite(&mut conn);
     assert_eq!(
         conn.cmd(&["BGREWRITEAOF"]),
         b"-ERR Background append only file rewriting already in progress\r\n"
@@ -723,18 +729,7 @@ fn a_full_sync_waits_for_the_rewrite() {
         &["--rdb-key-save-delay", "1000", "--repl-diskless-sync", "no"],
     );
     let mut conn = server.connect();
-    let mut pipeline = Vec::new();
-    for i in 0..1000 {
-        pipeline.extend(common::encode(&[b"SET", format!("k{i}").as_bytes(), b"x"]));
-    }
-    conn.send_raw(&pipeline);
-    for _ in 0..1000 {
-        assert_eq!(conn.read_reply(), b"+OK\r\n");
-    }
-    assert_eq!(
-        conn.cmd(&["BGREWRITEAOF"]),
-        b"+Background append only file rewriting started\r\n"
-    );
+    thousand_keys_then_rewrite(&mut conn);
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &server.port.to_string()]);
     wait_for("the delayed sync", Duration::from_secs(10), || {
         server
@@ -756,12 +751,7 @@ fn a_full_sync_waits_for_the_rewrite() {
         .find("Starting BGSAVE for SYNC")
         .expect("the sync's start in the log");
     assert!(rewrite_done < sync_start, "{log}");
-    assert_same(
-        &Dataset::read_port(server.port).normalized(),
-        "master",
-        &Dataset::read_port(replica.port).normalized(),
-        "replica",
-    );
+    assert_converged(&server, &replica);
 }
 
 #[test]

@@ -9,19 +9,9 @@
 
 mod common;
 
-use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, live_writes, populate, wait_in_sync};
+use common::repl::{assert_converged, info_field, live_writes, populate, wait_in_sync};
 use common::{redis_available, Kind, Server};
 use std::time::Duration;
-
-fn assert_converged(master: &Server, replica: &Server) {
-    assert_same(
-        &Dataset::read_port(master.port).normalized(),
-        "promoted master",
-        &Dataset::read_port(replica.port).normalized(),
-        "replica",
-    );
-}
 
 #[test]
 fn a_promoted_vitrine_replica_serves_its_former_sibling_partially() {

@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, wait_in_sync};
+use common::repl::{assert_converged, info_field, wait_in_sync};
 use common::{redis_available, Conn, Kind, Server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -22,15 +21,6 @@ fn info_number(conn: &mut Conn, section: &str, field: &str) -> i64 {
         .parse()
         .ok()
         .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
-}
-
-fn assert_converged(master: &Server, replica: &Server) {
-    assert_same(
-        &Dataset::read_port(master.port).normalized(),
-        "master",
-        &Dataset::read_port(replica.port).normalized(),
-        "replica",
-    );
 }
 
 fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {

@@ -9,8 +9,7 @@
 
 mod common;
 
-use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, wait_for, wait_in_sync};
+use common::repl::{assert_converged, info_field, wait_for, wait_in_sync};
 use common::{redis_available, Conn, Kind, Server};
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
@@ -173,12 +172,7 @@ fn stalled_mid_snapshot(diskless: bool) {
     m.cmd(&["SET", "after", "stall"]);
     let replica = Server::start(Kind::Redis, &["--replicaof", "127.0.0.1", &master.port.to_string()]);
     wait_in_sync(&master, &replica, Duration::from_secs(30));
-    assert_same(
-        &Dataset::read_port(master.port).normalized(),
-        "master",
-        &Dataset::read_port(replica.port).normalized(),
-        "replica",
-    );
+    assert_converged(&master, &replica);
 }
 
 #[test]

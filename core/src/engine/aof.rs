@@ -317,21 +317,7 @@ fn push_file_name(out: &mut String, name: &str) {
         out.push_str(name);
         return;
     }
-    out.push('"');
-    for c in name.bytes() {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(c as char),
-            _ => out.push_str(&alloc::format!("\\x{:02x}", c)),
-        }
-    }
-    out.push('"');
+    crate::util::repr::push_quoted(out, name.as_bytes());
 }
 
 // ---------------------------------------------------------------------------

@@ -813,17 +813,22 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     }
 }
 
-/// Snapshot bytes a diskless child streamed: held once for every
-/// replica it serves, each woken to send them.
-/// With none left, the child is ended (`rdbPipeReadHandler`).
-pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
-    let serving: Vec<u64> = server
+/// The replicas receiving the streamed snapshot.
+fn socket_replicas(server: &Server) -> Vec<u64> {
+    server
         .master
         .replicas
         .iter()
         .filter(|r| r.socket_pos.is_some())
         .map(|r| r.id)
-        .collect();
+        .collect()
+}
+
+/// Snapshot bytes a diskless child streamed: held once for every
+/// replica it serves, each woken to send them.
+/// With none left, the child is ended (`rdbPipeReadHandler`).
+pub(crate) fn socket_save_data(server: &mut Server, bytes: &[u8]) {
+    let serving = socket_replicas(server);
     if serving.is_empty() {
         if !server.master.transfer_abandoned && server.persistence.socket_target {
             server.master.transfer_abandoned = true;
@@ -851,13 +856,7 @@ fn socket_transfer_complete(server: &mut Server) {
     let mark = core::mem::take(&mut server.master.eof_mark);
     server.master.socket.push(&mark);
     server.master.socket.complete = true;
-    let serving: Vec<u64> = server
-        .master
-        .replicas
-        .iter()
-        .filter(|r| r.socket_pos.is_some())
-        .map(|r| r.id)
-        .collect();
+    let serving = socket_replicas(server);
     for id in serving {
         server.wake(id);
     }

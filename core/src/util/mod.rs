@@ -3,4 +3,5 @@
 pub mod glob;
 pub mod number;
 pub mod pqsort;
+pub mod repr;
 pub mod rng;

@@ -65,33 +65,13 @@ pub fn parse_command_line(args: &[String]) -> Result<CommandLine, EarlyExit> {
                 last_had_argument = true;
             }
         } else {
-            options.push_str(&quote(arg));
+            options.push_str(&vitrine_core::util::repr::quoted(arg.as_bytes()));
             options.push(' ');
             last_had_argument = true;
         }
     }
     command_line.options = options;
     Ok(command_line)
-}
-
-/// Redis's `sdscatrepr`: a double-quoted string with C escapes.
-fn quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for byte in text.bytes() {
-        match byte {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            c if c.is_ascii_graphic() || c == b' ' => out.push(c as char),
-            c => out.push_str(&format!("\\x{:02x}", c)),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

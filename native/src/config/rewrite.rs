@@ -93,24 +93,6 @@ fn format_memory(bytes: u64) -> String {
     bytes.to_string()
 }
 
-/// Double-quotes a value with C escapes (`sdscatrepr`).
-fn quote(value: &str) -> String {
-    let mut out = String::from("\"");
-    for byte in value.bytes() {
-        match byte {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            c if c.is_ascii_graphic() || c == b' ' => out.push(c as char),
-            c => out.push_str(&format!("\\x{:02x}", c)),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// The config-file lines for one directive.
 fn render_lines(name: &str, config: &Config, id: Id) -> Vec<String> {
     let directive = &DIRECTIVES[id as usize];
@@ -133,7 +115,7 @@ fn render_lines(name: &str, config: &Config, id: Id) -> Vec<String> {
             })
             .collect(),
         (Setting::ReplicaOf(None), _) => Vec::new(),
-        (Setting::Text(text), _) => vec![format!("{name} {}", quote(text))],
+        (Setting::Text(text), _) => vec![format!("{name} {}", vitrine_core::util::repr::quoted(text.as_bytes()))],
         (
             Setting::Int(value),
             Kind::Int {

@@ -1,6 +1,7 @@
 //! Helpers of the replication tests: INFO fields, polling, and waiting for
 //! a replica to catch up with its master.
 
+use super::dataset::{assert_same, Dataset};
 use super::{Conn, Server};
 use std::time::{Duration, Instant};
 
@@ -151,4 +152,13 @@ pub fn live_writes(conn: &mut Conn, round: usize) {
     std::thread::sleep(Duration::from_millis(5));
     assert_eq!(conn.cmd(&["GET", "gone"]), b"$-1\r\n");
     run(conn, &[&["SELECT", "0"]]);
+}
+
+/// Panics with the differences unless `replica` holds the same data as
+/// `master`, which must hold some.
+pub fn assert_converged(master: &Server, replica: &Server) {
+    let left = Dataset::read_port(master.port).normalized();
+    assert!(!left.is_empty(), "the master holds no data");
+    let right = Dataset::read_port(replica.port).normalized();
+    assert_same(&left, "master", &right, "replica");
 }
