@@ -774,6 +774,9 @@ pub async fn wait_durable(shared: &Shared) {
 /// The writer task: writes when a connection waits, and every 100 ms
 /// otherwise (the `everysec` fsync, and writes no connection waits for,
 /// such as expired keys' `DEL`). Idle while the AOF is off.
+/// Most looks at the sockets a group commit waits for more writes.
+const GROUP_COMMIT_POLLS: usize = 4;
+
 pub async fn run(shared: Rc<Shared>) {
     loop {
         let writer = shared.aof.borrow().clone();
@@ -781,9 +784,19 @@ pub async fn run(shared: Rc<Shared>) {
             Some(writer) => {
                 tokio::select! {
                     _ = writer.wake.notified() => {
-                        // Let the other ready connections run their commands
-                        // first: their writes then share this write and fsync.
-                        tokio::task::yield_now().await;
+                        // Let the other connections run their commands first:
+                        // their writes then share this write and fsync. Like
+                        // Redis, which fsyncs when its loop is about to sleep,
+                        // wait while the last look at the sockets still
+                        // brought writes (a few looks at most, so a steady
+                        // stream of writes cannot hold the replies back).
+                        for _ in 0..GROUP_COMMIT_POLLS {
+                            let fed = shared.engine.borrow().aof_fed();
+                            tokio::task::yield_now().await;
+                            if shared.engine.borrow().aof_fed() == fed {
+                                break;
+                            }
+                        }
                     }
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                 }
