@@ -30,12 +30,18 @@ impl core::fmt::Debug for Command {
     }
 }
 
-/// Every command family's table, concatenated.
+/// Every command family's table, concatenated. Without the `server`
+/// feature (the browser replica) the families that only a server process
+/// answers are left out, and with them their code: administration (INFO,
+/// CONFIG, DEBUG, SAVE, COMMAND, CLIENT, OBJECT), serving replicas (SYNC,
+/// PSYNC, REPLCONF, WAIT) and REPLICAOF/ROLE. A tab only applies its
+/// master's stream and reads; every command it runs is the server's own.
 fn families() -> impl Iterator<Item = &'static Command> {
     [
         super::connection::COMMANDS,
         super::keys::COMMANDS,
         super::dump::COMMANDS,
+        #[cfg(feature = "server")]
         super::object::COMMANDS,
         super::scan::COMMANDS,
         super::database::COMMANDS,
@@ -47,9 +53,13 @@ fn families() -> impl Iterator<Item = &'static Command> {
         super::zset::COMMANDS,
         super::multi::COMMANDS,
         super::pubsub::COMMANDS,
+        #[cfg(feature = "server")]
         super::client::COMMANDS,
+        #[cfg(feature = "server")]
         super::server::COMMANDS,
+        #[cfg(feature = "server")]
         super::replica::COMMANDS,
+        #[cfg(feature = "server")]
         super::master::COMMANDS,
     ]
     .into_iter()
