@@ -23,59 +23,32 @@ REQUESTS=${2:-100000}
 
 cargo build --release -p vitrine-server >/dev/null 2>&1 || cargo build --release -p vitrine-server
 VITRINE=target/release/vitrine-server
-WORK=$(mktemp -d)
-PIDS=()
-# stop PID...: SIGTERM, then wait until each is gone (they are not this
-# shell's children: started in a process substitution)
-stop() {
-    kill "$@" 2>/dev/null || true
-    for pid in "$@"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done; done
-}
-cleanup() { stop "${PIDS[@]}"; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. benches/lib.sh
 
-# start BINARY NAME POLICY -> "port pid" of a fresh server in $WORK/NAME
-start() {
-    local port dir
+# aof_server KIND POLICY -> "port pid" of a fresh server with appendonly
+# yes in its own directory under $WORK
+aof_server() {
+    local port dir pid
     port=$(free_port)
-    dir="$WORK/$2"
-    rm -rf "$dir"; mkdir -p "$dir"
-    "$1" --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --appendfsync "$3" \
-        --daemonize no --protected-mode no --logfile "$dir/log" >/dev/null 2>&1 &
-    local pid=$!
-    for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    dir=$(mktemp -d -p "$WORK")
+    read -r pid _ < <(start "$1" "$dir" "$port" --appendonly yes --appendfsync "$2")
     echo "$port $pid"
 }
-# cpu_ns PID -> CPU time the process has used so far, in nanoseconds
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
-# run PORT PID TEST PIPELINE REQUESTS -> "rps cpu_ns_per_request"
-run() {
-    local before after rps
-    before=$(cpu_ns "$2")
-    rps=$(redis-benchmark -p "$1" -q -t "$3" -n "$5" -c 50 -P "$4" 2>/dev/null |
-        tr '\r' '\n' | { grep "requests per second" || echo ": 0 requests per second"; } | tail -1 |
-        sed 's/.*: \([0-9.]*\) requests per second.*/\1/')
-    after=$(cpu_ns "$2")
-    echo "$rps $(((after - before) / $5))"
-}
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-ratio() { awk -v v="$1" -v r="$2" 'BEGIN {if (r > 0) printf "%.2f", v / r; else print "n/a"}'; }
 
 echo "| appendfsync | test | pipeline | redis-server rps | vitrine rps | rps ratio | redis-server CPU ns/request | vitrine CPU ns/request | CPU ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for policy in always everysec; do
-    read -r RPORT RPID < <(start redis-server redis "$policy"); PIDS+=("$RPID")
-    read -r VPORT VPID < <(start "$VITRINE" vitrine "$policy"); PIDS+=("$VPID")
+    read -r RPORT RPID < <(aof_server redis "$policy")
+    read -r VPORT VPID < <(aof_server vitrine "$policy")
     for pipeline in 1 16; do
         requests=$REQUESTS
         [ "$pipeline" -gt 1 ] && requests=$((REQUESTS * 5))
         for test in set incr; do
             r_all=(); v_all=(); r_cpu=(); v_cpu=()
             for _ in $(seq "$ROUNDS"); do
-                read -r rps cpu < <(run "$RPORT" "$RPID" "$test" "$pipeline" "$requests")
+                read -r rps cpu < <(bench "$RPORT" "$RPID" "$test" "$pipeline" "$requests")
                 r_all+=("$rps"); r_cpu+=("$cpu")
-                read -r rps cpu < <(run "$VPORT" "$VPID" "$test" "$pipeline" "$requests")
+                read -r rps cpu < <(bench "$VPORT" "$VPID" "$test" "$pipeline" "$requests")
                 v_all+=("$rps"); v_cpu+=("$cpu")
             done
             r=$(printf '%s\n' "${r_all[@]}" | median); v=$(printf '%s\n' "${v_all[@]}" | median)
@@ -84,18 +57,14 @@ for policy in always everysec; do
                 "$(ratio "$v" "$r")" "$rc" "$vc" "$(ratio "$rc" "$vc")"
         done
     done
-    stop "$RPID" "$VPID"
+    stop "$RPORT" "$RPID"
+    stop "$VPORT" "$VPID"
 done
 
 echo
 echo "| BGREWRITEAOF, 1,000,000 keys (aof-use-rdb-preamble yes) | redis-server | vitrine | ratio |"
 echo "|---|---|---|---|"
-python3 -c '
-import sys
-out = sys.stdout
-for i in range(1000000):
-    out.write("*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$5\r\nvalue\r\n" % (len("key:%d" % i), i))
-' >"$WORK/load.resp"
+set_keys 1000000 >"$WORK/load.resp"
 # rewrite_ms PORT -> milliseconds from BGREWRITEAOF to the end of the rewrite
 rewrite_ms() {
     local start end
@@ -106,8 +75,8 @@ rewrite_ms() {
     end=$(date +%s%N)
     echo $(((end - start) / 1000000))
 }
-read -r RPORT RPID < <(start redis-server redis everysec); PIDS+=("$RPID")
-read -r VPORT VPID < <(start "$VITRINE" vitrine everysec); PIDS+=("$VPID")
+read -r RPORT RPID < <(aof_server redis everysec)
+read -r VPORT VPID < <(aof_server vitrine everysec)
 for port in "$RPORT" "$VPORT"; do redis-cli -p "$port" --pipe <"$WORK/load.resp" >/dev/null; done
 r_all=(); v_all=()
 for _ in $(seq "$ROUNDS"); do

@@ -228,6 +228,7 @@ fn probe(port: u16, pid: u32) -> Probe {
     let mut conn = Conn {
         stream,
         buffer: Vec::new(),
+        ended: None,
     };
     let wait = Duration::from_secs(2);
     if conn.stream.write_all(b"INFO server\r\n").is_err() {
@@ -295,6 +296,9 @@ impl Drop for Server {
 pub struct Conn {
     stream: TcpStream,
     buffer: Vec<u8>,
+    /// Why the last read got nothing (closed, reset, timed out), for
+    /// the message of a failed test.
+    ended: Option<String>,
 }
 
 impl Conn {
@@ -306,6 +310,7 @@ impl Conn {
         Conn {
             stream,
             buffer: Vec::new(),
+            ended: None,
         }
     }
 
@@ -328,8 +333,10 @@ impl Conn {
     /// Reads one complete reply, raw bytes.
     pub fn read_reply(&mut self) -> Vec<u8> {
         self.try_read_reply(Duration::from_secs(10)).unwrap_or_else(|| {
+            let peer = self.stream.peer_addr().map_or("a closed connection".into(), |a| a.to_string());
             panic!(
-                "no complete reply; buffered: {:?}",
+                "no complete reply from {peer} ({}); buffered: {:?}",
+                self.ended.as_deref().unwrap_or("?"),
                 String::from_utf8_lossy(&self.buffer)
             )
         })
@@ -353,15 +360,25 @@ impl Conn {
                     String::from_utf8_lossy(&self.buffer)
                 ),
             }
-            let left = deadline.checked_duration_since(Instant::now())?;
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                self.ended = Some(format!("nothing more within {timeout:?}"));
+                return None;
+            };
             self.stream
                 .set_read_timeout(Some(left.max(Duration::from_millis(1))))
                 .ok()?;
             let mut chunk = [0u8; 65536];
             match self.stream.read(&mut chunk) {
-                Ok(0) => return None,
+                Ok(0) => {
+                    self.ended = Some("closed by the server".into());
+                    return None;
+                }
                 Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
-                Err(_) => return None,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    self.ended = Some(format!("{error} after waiting {:?}", timeout - left));
+                    return None;
+                }
             }
         }
     }
