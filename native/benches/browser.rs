@@ -64,6 +64,7 @@ fn main() {
             std::process::exit(1);
         }
     }
+    let load_before = load_average();
     let Some(browser) = Browser::start() else {
         eprintln!("chromium or chromedriver is not installed");
         std::process::exit(1);
@@ -117,6 +118,12 @@ fn main() {
     eprintln!("done; master DBSIZE {}", String::from_utf8_lossy(&dbsize).trim());
     drop(browser);
 
+    println!(
+        "Machine: {} cores, load average {load_before} at the start and {} at the end (1, 5, 15 min).",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
+    println!();
     Results {
         keys,
         native_ms,
@@ -129,6 +136,14 @@ fn main() {
         flood,
     }
     .print();
+}
+
+/// `/proc/loadavg`'s three averages: how busy the machine was (other
+/// builds) while this ran.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Microseconds since the Unix epoch.
