@@ -6,17 +6,21 @@
 //!
 //! 1. Full sync into a fresh tab (`Replica.connect` until it resolves,
 //!    timed in the page) against an empty native vitrine replica
-//!    (`REPLICAOF` until linked, no sync in progress, offsets equal), both
-//!    served diskless by one master; rounds alternate, median kept.
+//!    (`REPLICAOF` until linked, no sync in progress, offsets equal), with
+//!    `repl-diskless-load on-empty-db` (straight into memory, as the tab)
+//!    and with the default `disabled` (the RDB also written to a file),
+//!    all served diskless by one master; rounds alternate, median kept.
 //! 2. Change-event latency at 1,000 and 10,000 writes/s: a paced writer
 //!    sends `SET lat:R:I <µs since the Unix epoch>` on one connection; the
 //!    page's `change` listener reads the value back (`replica.get`) and
 //!    records `performance.timeOrigin + performance.now()` minus it;
 //!    p50/p99/max, and whether the tab's offset reached the master's.
 //! 3. Memory per key: the growth of the page's wasm linear memory
-//!    (`stats().memoryBytes`) over the first sync of a fresh page, against
-//!    `used_memory` growth in `redis-server` and in the vitrine master for
-//!    the same keys.
+//!    (`stats().memoryBytes`) over the first sync of a fresh page (a
+//!    high-water mark: with what the sync buffered), and for a second
+//!    replica in that page (the first one's freed buffers reused: about
+//!    the data alone), against `used_memory` growth in `redis-server` and
+//!    in the vitrine master for the same keys.
 //! 4. Size of `/vitrine_web_bg.wasm` and `/vitrine_web.js` as the server
 //!    serves them, raw and `gzip -9`.
 //! 5. Apply rate under a write flood (`redis-benchmark -P 16`): when the
@@ -95,14 +99,18 @@ fn main() {
 
     // Full syncs, alternating: a fresh native replica, a fresh page.
     let url = format!("ws://127.0.0.1:{ws_port}/replication");
-    let (mut native_ms, mut tab_ms, mut tab_bytes) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tab_ms, mut tab_bytes) = (Vec::new(), Vec::new());
+    let (mut native_ms, mut native_disk_ms) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         eprintln!("full sync round {}/{ROUNDS}...", round + 1);
-        native_ms.push(native_full_sync(&master, keys));
+        native_ms.push(native_full_sync(&master, keys, "on-empty-db"));
+        native_disk_ms.push(native_full_sync(&master, keys, "disabled"));
         let (ms, grown) = tab_full_sync(&browser, ws_port, &url, keys);
         tab_ms.push(ms);
         tab_bytes.push(grown);
     }
+    eprintln!("a second replica in the same page...");
+    let second_bytes = second_replica_bytes(&browser, &url, keys);
 
     // The last page's replica stays connected for the latency runs.
     let mut latencies = Vec::new();
@@ -127,8 +135,10 @@ fn main() {
     Results {
         keys,
         native_ms,
+        native_disk_ms,
         tab_ms,
         tab_bytes,
+        second_bytes,
         latencies,
         master_per_key,
         redis_per_key,
@@ -237,10 +247,11 @@ impl Pipeline {
     }
 }
 
-/// A fresh, empty native vitrine replica: milliseconds from `REPLICAOF`
-/// until it is linked, no sync in progress, and at the master's offset.
-fn native_full_sync(master: &Server, keys: usize) -> f64 {
-    let replica = Server::start(Kind::Vitrine, &[]);
+/// A fresh, empty native vitrine replica with `repl-diskless-load
+/// diskless_load`: milliseconds from `REPLICAOF` until it is linked, no
+/// sync in progress, and at the master's offset.
+fn native_full_sync(master: &Server, keys: usize, diskless_load: &str) -> f64 {
+    let replica = Server::start(Kind::Vitrine, &["--repl-diskless-load", diskless_load]);
     let mut r = replica.connect();
     let mut m = master.connect();
     let port = master.port.to_string();
@@ -286,32 +297,50 @@ fn tab_full_sync(browser: &Browser, ws_port: u16, url: &str, keys: usize) -> (f6
         "window.replica !== undefined",
         Duration::from_secs(30),
     );
+    browser.eval("window.replica.close(); return null;");
+    connect_in_page(browser, url, keys, "bench")
+}
+
+/// In the page: `window[global] = await Replica.connect(url)`, timed in
+/// the page; milliseconds and the growth of the page's wasm memory in
+/// bytes (the linear memory's size is a high-water mark: it includes what
+/// the sync buffered, and never shrinks).
+fn connect_in_page(browser: &Browser, url: &str, keys: usize, global: &str) -> (f64, f64) {
     browser.eval(&format!(
-        "window.replica.close();
-         const {{ Replica }} = await import('/vitrine_web.js');
-         window.bench = null;
-         window.benchDone = null;
+        "const {{ Replica }} = await import('/vitrine_web.js');
+         window.{global} = null;
+         window.syncDone = null;
          window.memoryBefore = window.replica.stats().memoryBytes;
          const t0 = performance.now();
          Replica.connect('{url}').then(
-           r => {{ window.benchDone = {{ ms: performance.now() - t0 }}; window.bench = r; }},
-           e => {{ window.benchDone = {{ error: String(e && e.message || e) }}; }});
+           r => {{ window.syncDone = {{ ms: performance.now() - t0 }}; window.{global} = r; }},
+           e => {{ window.syncDone = {{ error: String(e && e.message || e) }}; }});
          return null;"
     ));
     browser.wait(
         "the tab's full sync",
-        "window.benchDone !== null",
+        "window.syncDone !== null",
         Duration::from_secs(600),
     );
-    let done = browser.eval(
-        "const s = window.bench ? window.bench.stats() : null;
-         return { done: window.benchDone, before: window.memoryBefore, stats: s };",
-    );
+    let done = browser.eval(&format!(
+        "const s = window.{global} ? window.{global}.stats() : null;
+         return {{ done: window.syncDone, before: window.memoryBefore, stats: s }};"
+    ));
     assert!(done["done"]["error"].is_null(), "the tab did not sync: {done}");
     assert_eq!(done["stats"]["keys"], json!(keys), "{done}");
     let ms = done["done"]["ms"].as_f64().expect("ms");
     let grown = done["stats"]["memoryBytes"].as_f64().expect("memoryBytes") - done["before"].as_f64().expect("bytes");
     (ms, grown)
+}
+
+/// A second replica of the same data in the page that holds one: the
+/// first sync's buffers, freed, are reused, so the memory's growth is
+/// close to what the data alone takes. Bytes; the replica is then closed
+/// and freed.
+fn second_replica_bytes(browser: &Browser, url: &str, keys: usize) -> f64 {
+    let (_, grown) = connect_in_page(browser, url, keys, "second");
+    browser.eval("window.second.close(); window.second.free(); window.second = null; return null;");
+    grown
 }
 
 /// Change-event latency at one rate.
@@ -520,9 +549,14 @@ struct Results {
     keys: usize,
     /// Full syncs, milliseconds, per round.
     native_ms: Vec<f64>,
+    /// The same with `repl-diskless-load disabled` (the snapshot also
+    /// written to disk, Redis's default).
+    native_disk_ms: Vec<f64>,
     tab_ms: Vec<f64>,
     /// The page's wasm memory growth over each sync, bytes.
     tab_bytes: Vec<f64>,
+    /// The growth for a second replica in a page that holds one.
+    second_bytes: f64,
     latencies: Vec<Latency>,
     /// `used_memory` growth per key.
     master_per_key: f64,
@@ -536,11 +570,24 @@ impl Results {
         let keys = self.keys;
         let latencies = &self.latencies;
         let list = |values: &[f64]| values.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(" / ");
-        let (native, tab) = (median(&self.native_ms), median(&self.tab_ms));
-        println!("| full sync of {keys} `SET key:N value` keys, ms | native vitrine replica | tab (Chromium) | ratio tab / native (target ≤ 1.5) |");
+        let tab = median(&self.tab_ms);
+        println!("| full sync of {keys} `SET key:N value` keys, ms | median of {ROUNDS} | rounds | ratio tab / this (target ≤ 1.5) |");
         println!("|---|---|---|---|");
-        println!("| median of {ROUNDS} | {native:.0} | {tab:.0} | {:.2} |", tab / native);
-        println!("| rounds | {} | {} | |", list(&self.native_ms), list(&self.tab_ms));
+        let rows = [
+            ("tab (Chromium)", &self.tab_ms),
+            (
+                "native vitrine replica, `repl-diskless-load on-empty-db` (no file, as the tab)",
+                &self.native_ms,
+            ),
+            (
+                "native vitrine replica, `repl-diskless-load disabled` (default: also writes the RDB file)",
+                &self.native_disk_ms,
+            ),
+        ];
+        for (name, times) in rows {
+            let this = median(times);
+            println!("| {name} | {this:.0} | {} | {:.2} |", list(times), tab / this);
+        }
         println!();
         let rates: Vec<String> = latencies.iter().map(|l| format!("{} writes/s", l.rate)).collect();
         println!(
@@ -566,14 +613,20 @@ impl Results {
         });
         println!();
         let tab_per_key = median(&self.tab_bytes) / keys as f64;
-        println!("| memory per key, bytes | tab (wasm memory growth) | redis-server used_memory | vitrine master used_memory | ratio tab / redis-server |");
-        println!("|---|---|---|---|---|");
-        println!(
-            "| {keys} keys | {tab_per_key:.1} | {:.1} | {:.1} | {:.2} |",
-            self.redis_per_key,
-            self.master_per_key,
-            tab_per_key / self.redis_per_key
-        );
+        println!("| memory per key, bytes ({keys} keys) | per key | ratio to redis-server |");
+        println!("|---|---|---|");
+        let rows = [
+            ("tab: wasm memory growth over the first sync (median)", tab_per_key),
+            (
+                "tab: growth for a second replica in the same page",
+                self.second_bytes / keys as f64,
+            ),
+            ("redis-server: used_memory growth", self.redis_per_key),
+            ("vitrine master: used_memory growth", self.master_per_key),
+        ];
+        for (name, bytes) in rows {
+            println!("| {name} | {bytes:.1} | {:.2} |", bytes / self.redis_per_key);
+        }
         println!();
         println!("| served file | bytes | gzip -9 bytes |");
         println!("|---|---|---|");
