@@ -1,5 +1,5 @@
 //! The dashboard in real headless Chromium, driven through chromedriver's
-//! WebDriver HTTP API (a small client below: JSON over HTTP/1.1): the page
+//! WebDriver HTTP API (`common::webdriver`: JSON over HTTP/1.1): the page
 //! is loaded from vitrine's own WebSocket port, its replica
 //! (`window.replica`, the wasm built into the binary) must hold the
 //! master's dataset of every type in several dbs, follow live writes of
@@ -10,195 +10,24 @@
 mod common;
 
 use common::dataset::{Data, Dataset};
-use common::repl::{info_field, live_writes, populate, run, wait_for};
+use common::repl::{info_field, live_writes, populate, run};
+use common::webdriver::Browser;
 use common::{free_port, scratch_dir, Conn, Kind, Server};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A chromedriver process and one headless Chromium session.
-struct Browser {
-    driver: Child,
-    port: u16,
-    session: String,
-    /// One browser at a time: two Chromiums on a loaded 2-core machine
-    /// make each other's timings meaningless.
-    _turn: std::sync::MutexGuard<'static, ()>,
-}
-
-static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl Browser {
-    /// Starts chromedriver and a headless Chromium (`None` when either is
-    /// not installed: `scripts/test` installs both).
-    fn start() -> Option<Browser> {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())?;
-        let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let mut browser = Browser {
-            driver,
-            port,
-            session: String::new(),
-            _turn: turn,
-        };
-        wait_for("chromedriver ready", Duration::from_secs(30), || {
-            browser
-                .try_request("GET", "/status", None)
-                .is_ok_and(|status| status["ready"] == json!(true))
-        });
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                         "--disable-gpu", "--window-size=1400,1000"]
-            }
-        }}});
-        // A loaded machine may drop the first attempt.
-        let mut created = browser.try_request("POST", "/session", Some(&capabilities));
-        for _ in 0..2 {
-            if created.is_ok() {
-                break;
-            }
-            std::thread::sleep(Duration::from_secs(1));
-            created = browser.try_request("POST", "/session", Some(&capabilities));
-        }
-        let created = created.unwrap_or_else(|error| panic!("no Chromium session: {error}"));
-        browser.session = created["sessionId"].as_str().expect("a session id").to_string();
-        browser.command("POST", "timeouts", json!({"script": 60_000, "pageLoad": 60_000}));
-        Some(browser)
+/// The page's replica as canonical entries (see [`canonical`]).
+fn page_dataset(browser: &Browser) -> BTreeMap<(u64, String), Value> {
+    let dump = browser.eval(DUMP);
+    let mut keys = BTreeMap::new();
+    for entry in dump.as_array().expect("an array") {
+        let db = entry[0].as_u64().expect("db");
+        let key = entry[1].as_str().expect("key").to_string();
+        let (kind, ttl, value) = (entry[2].clone(), entry[3].clone(), entry[4].clone());
+        keys.insert((db, key), canonical(kind, ttl, value));
     }
-
-    /// One WebDriver call; the response's `value`.
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        self.try_request(method, path, body)
-            .unwrap_or_else(|error| panic!("WebDriver {method} {path}: {error}"))
-    }
-
-    /// One WebDriver call: the response's `value`, or what went wrong.
-    fn try_request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-        let io = |e: std::io::Error| e.to_string();
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(io)?;
-        stream.set_read_timeout(Some(Duration::from_secs(120))).map_err(io)?;
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).map_err(io)?;
-        stream.write_all(body.as_bytes()).map_err(io)?;
-        let mut reader = BufReader::new(stream);
-        let mut length = None;
-        let mut status = String::new();
-        reader.read_line(&mut status).map_err(io)?;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            reader.read_line(&mut line).map_err(io)?;
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
-                }
-            }
-        }
-        let mut text = Vec::new();
-        match length {
-            Some(n) => {
-                text.resize(n, 0);
-                reader.read_exact(&mut text).map_err(io)?;
-            }
-            None => {
-                reader.read_to_end(&mut text).map_err(io)?;
-            }
-        }
-        let reply: Value = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
-        let value = reply["value"].clone();
-        if !status.starts_with("HTTP/1.1 200") {
-            return Err(format!("{} {} {}", status.trim(), value["error"], value["message"]));
-        }
-        Ok(value)
-    }
-
-    /// A call on the session.
-    fn command(&self, method: &str, path: &str, body: Value) -> Value {
-        self.request(method, &format!("/session/{}/{path}", self.session), Some(&body))
-    }
-
-    fn open(&self, url: &str) {
-        self.command("POST", "url", json!({ "url": url }));
-    }
-
-    /// Runs `body` (an async function body) in the page; its result.
-    fn eval(&self, body: &str) -> Value {
-        let script = format!("return (async () => {{ {body} }})();");
-        self.command("POST", "execute/sync", json!({"script": script, "args": []}))
-    }
-
-    /// Polls `condition` (a JS expression) every 25 ms until it holds.
-    fn wait(&self, what: &str, condition: &str, within: Duration) {
-        let ms = within.as_millis();
-        let done = self.eval(&format!(
-            "const end = Date.now() + {ms};
-             while (Date.now() < end) {{
-               try {{ if ({condition}) return true; }} catch (e) {{}}
-               await new Promise(r => setTimeout(r, 25));
-             }}
-             return false;"
-        ));
-        assert_eq!(done, json!(true), "{what} within {ms} ms; page stats: {}", self.stats());
-    }
-
-    fn stats(&self) -> Value {
-        self.eval("return window.replica ? window.replica.stats() : null;")
-    }
-
-    /// The page's replica as canonical entries (see [`canonical`]).
-    fn dataset(&self) -> BTreeMap<(u64, String), Value> {
-        let dump = self.eval(DUMP);
-        let mut keys = BTreeMap::new();
-        for entry in dump.as_array().expect("an array") {
-            let db = entry[0].as_u64().expect("db");
-            let key = entry[1].as_str().expect("key").to_string();
-            let (kind, ttl, value) = (entry[2].clone(), entry[3].clone(), entry[4].clone());
-            keys.insert((db, key), canonical(kind, ttl, value));
-        }
-        keys
-    }
-
-    /// A PNG of the page.
-    fn screenshot(&self) -> Vec<u8> {
-        let encoded = self.request("GET", &format!("/session/{}/screenshot", self.session), None);
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_str().expect("base64 text"))
-            .expect("base64")
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let path = format!("/session/{}", self.session);
-            let _ = self.try_request("DELETE", &path, None);
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
+    keys
 }
 
 /// Every key of every db through the replica's JavaScript API.
@@ -276,7 +105,7 @@ fn master_dataset(conn: &mut Conn) -> BTreeMap<(u64, String), Value> {
 
 /// Panics with the differing keys unless the page holds the master's data.
 fn assert_page_equals_master(browser: &Browser, conn: &mut Conn) {
-    let page = browser.dataset();
+    let page = page_dataset(browser);
     let master = master_dataset(conn);
     if page != master {
         let mut lines = Vec::new();
@@ -304,7 +133,7 @@ fn wait_page_equals_master(browser: &Browser, conn: &mut Conn, within: Duration)
     let start = Instant::now();
     let master = master_dataset(conn);
     loop {
-        if browser.dataset() == master {
+        if page_dataset(browser) == master {
             return start.elapsed();
         }
         if start.elapsed() > within {
@@ -362,6 +191,9 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
         (stats["fullSyncs"].clone(), stats["partialSyncs"].clone()),
         (json!(1), json!(0))
     );
+    // The page's wasm memory, in whole 64 KiB pages.
+    let memory = stats["memoryBytes"].as_u64().unwrap_or(0);
+    assert!(memory > 0 && memory % 65536 == 0, "{stats}");
     assert_eq!(info_field(&mut conn, "replication", "browser_replicas"), "1");
 
     // Live writes of every family: their change events and their data.
@@ -517,160 +349,4 @@ fn refusals_are_explained() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Loads `count` keys into `port` (70% strings, 10% hashes, 10% lists, 5%
-/// sets, 5% sorted sets, 5 elements each) through one pipelined connection.
-fn load_keys(port: u16, count: usize) {
-    let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let mut reader = stream.try_clone().expect("clone");
-    let drain = std::thread::spawn(move || {
-        // Every reply is one short line (+OK or :n).
-        let mut buffer = vec![0u8; 1 << 16];
-        let mut lines = 0;
-        while lines < count {
-            let n = reader.read(&mut buffer).expect("replies");
-            assert!(n > 0, "the server closed the loading connection");
-            lines += buffer[..n].iter().filter(|&&b| b == b'\n').count();
-        }
-    });
-    let mut writer = std::io::BufWriter::with_capacity(1 << 20, stream);
-    for i in 0..count {
-        let key = format!("key:{i}");
-        let args: Vec<String> = match i % 20 {
-            0 | 1 => ["HSET", &key, "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"]
-                .map(String::from)
-                .to_vec(),
-            2 | 3 => ["RPUSH", &key, "a", "b", "c", "d", "e"].map(String::from).to_vec(),
-            4 => ["SADD", &key, "a", "b", "c", "d", "e"].map(String::from).to_vec(),
-            5 => ["ZADD", &key, "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"]
-                .map(String::from)
-                .to_vec(),
-            _ => vec!["SET".into(), key.clone(), format!("value-{i:012}")],
-        };
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        writer.write_all(&common::encode(&args)).expect("write");
-    }
-    writer.flush().expect("flush");
-    drain.join().expect("the reply reader");
-}
-
-/// Measurements for the issue's benchmarks (not a pass/fail test; run
-/// with `cargo test --release -p vitrine-server --test browser -- --ignored
-/// --nocapture`, `BENCH_KEYS` keys, 1,000,000 by default): a full sync into
-/// the tab against a native vitrine replica of the same master, the tab's
-/// wasm memory per key against the master's `used_memory` per key, and the
-/// change-event latency (master write → JavaScript callback) at 1,000
-/// writes per second.
-#[test]
-#[ignore]
-fn bench_tab_full_sync_memory_and_latency() {
-    let Some(browser) = Browser::start() else {
-        eprintln!("skipped: chromium and chromedriver are not installed");
-        return;
-    };
-    let count: usize = std::env::var("BENCH_KEYS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let (server, ws_port) = master(&[]);
-    let mut conn = server.connect();
-    let empty_memory: f64 = info_field(&mut conn, "memory", "used_memory")
-        .parse()
-        .expect("used_memory");
-    load_keys(server.port, count);
-    let used_memory: f64 = info_field(&mut conn, "memory", "used_memory")
-        .parse()
-        .expect("used_memory");
-    assert_eq!(conn.cmd(&["DBSIZE"]), format!(":{count}\r\n").into_bytes());
-
-    // A native vitrine replica of the same master, then the tab (the
-    // page's own replica pointed nowhere, a fresh one timed): the median
-    // of three full syncs each.
-    let rounds = 3;
-    let port = server.port.to_string();
-    let mut native = Vec::new();
-    for _ in 0..rounds {
-        let started = Instant::now();
-        let replica = Server::start(Kind::Vitrine, &["--replicaof", "127.0.0.1", &port]);
-        let mut replica_conn = replica.connect();
-        wait_for("the native replica", Duration::from_secs(600), || {
-            info_field(&mut replica_conn, "replication", "master_link_status") == "up"
-                && info_field(&mut replica_conn, "replication", "master_sync_in_progress") == "0"
-        });
-        native.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    browser.open(&format!("http://127.0.0.1:{ws_port}/?url=not-a-url"));
-    browser.wait("the module", "window.replica !== undefined", Duration::from_secs(30));
-    let measured = browser.eval(&format!(
-        "const module = await import('/vitrine_web.js');
-         const exports = await module.default();
-         const times = [];
-         let grown = 0, keys = 0;
-         for (let round = 0; round < {rounds}; round++) {{
-           if (window.bench) {{ window.bench.close(); window.bench.free(); }}
-           const before = exports.memory.buffer.byteLength;
-           const t0 = performance.now();
-           window.bench = await module.Replica.connect('ws://127.0.0.1:{ws_port}/replication');
-           times.push(performance.now() - t0);
-           if (round === 0) grown = exports.memory.buffer.byteLength - before;
-           keys = window.bench.stats().keys;
-         }}
-         return [times, keys, grown];"
-    ));
-    let median = |mut times: Vec<f64>| {
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
-    let tab_times: Vec<f64> = serde_json::from_value(measured[0].clone()).expect("times");
-    let (tab, native) = (median(tab_times), median(native));
-    let (keys, grown) = (
-        measured[1].as_u64().expect("keys"),
-        measured[2].as_f64().expect("bytes"),
-    );
-    assert_eq!(keys, count as u64);
-
-    // Latency: each write carries its wall-clock time; the tab's change
-    // listener reads it back on arrival.
-    browser.eval(
-        "window.latencies = [];
-         window.bench.on('change', e => {
-           if (e.key && e.key.startsWith('lat:')) window.latencies.push(Date.now() - Number(window.bench.get(e.key)));
-         });
-         return null;",
-    );
-    let rate = 1000;
-    let writes = 3000;
-    let start = Instant::now();
-    for i in 0..writes {
-        let due = start + Duration::from_micros(i * 1_000_000 / rate);
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_millis()
-            .to_string();
-        conn.cmd(&["SET", &format!("lat:{}", i % 100), &now]);
-    }
-    browser.wait(
-        "every event",
-        &format!("window.latencies.length >= {writes}"),
-        Duration::from_secs(30),
-    );
-    let mut latencies: Vec<f64> = serde_json::from_value(browser.eval("return window.latencies;")).expect("numbers");
-    latencies.sort_by(f64::total_cmp);
-    let at = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
-    eprintln!(
-        "{count} keys: full sync native replica {native:.0} ms, tab {tab:.0} ms (ratio {:.2}); \
-         memory per key: master {:.0} B, tab {:.0} B; \
-         change events at {rate}/s: p50 {} ms, p99 {} ms, max {} ms",
-        tab / native,
-        (used_memory - empty_memory) / count as f64,
-        grown / count as f64,
-        at(0.5),
-        at(0.99),
-        at(1.0),
-    );
 }

@@ -90,6 +90,10 @@ export interface ReplicaStats {
   syncSize: number | null;
   /** Why the last attempt failed, if it did. */
   error: string | null;
+  /** The module's WebAssembly linear memory, in bytes: shared by every
+   * `Replica` of the page, it grows with the data (and a sync's buffers)
+   * and never shrinks. */
+  memoryBytes: number;
 }
 "#;
 
@@ -334,7 +338,7 @@ impl Replica {
     }
 
     /// Link figures: state, replid, offset, lag, keys, bytes received, sync
-    /// counts and time.
+    /// counts and time, and the page's wasm memory.
     #[wasm_bindgen(unchecked_return_type = "ReplicaStats")]
     pub fn stats(&self) -> JsValue {
         let inner = self.inner.borrow();
@@ -361,6 +365,7 @@ impl Replica {
         set(&object, "keys", inner.node.total_keys() as f64);
         set(&object, "bytesReceived", inner.bytes_received as f64);
         set(&object, "error", inner.error.clone());
+        set(&object, "memoryBytes", memory_bytes());
         object.into()
     }
 
@@ -632,6 +637,19 @@ fn master_of(url: &str) -> (String, u16) {
         },
         _ => (authority.trim_matches(['[', ']']).to_string(), default),
     }
+}
+
+/// The size of the module's linear memory (memory 0), which holds every
+/// replica of the page: WebAssembly pages of 64 KiB.
+#[cfg(target_arch = "wasm32")]
+fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
+/// Off wasm32 (the host build of the tests) there is no linear memory.
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_bytes() -> f64 {
+    0.0
 }
 
 /// The engine's log lines on the console, as Redis levels them.

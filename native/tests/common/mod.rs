@@ -8,6 +8,7 @@ pub mod dataset;
 pub mod legacy_rdb;
 pub mod link;
 pub mod repl;
+pub mod webdriver;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
