@@ -25,6 +25,15 @@
 //! tab's backlog stays in the engine, where the replica output-buffer
 //! limit sees it and cuts the tab off. One task per connection does both
 //! directions, as for TCP clients.
+//!
+//! Frames are paced: a frame gathers up to [`MAX_OUTBOUND`] bytes, and
+//! after one that emptied the output the next waits [`FRAME_INTERVAL`]. A browser pays tens of microseconds for each message (the
+//! event, its buffer, the call into the module) whatever its size, so a
+//! master taking 10,000 separate writes a second would otherwise spend
+//! most of a tab's main thread on message overhead and let it fall behind
+//! at the first hiccup. A write after a quiet spell leaves at once; under
+//! load the writes of one interval share a frame, adding at most that
+//! interval to their delay.
 
 use crate::server::listeners::{Listeners, Spawner};
 use crate::server::{now_ms, Shared};
@@ -36,6 +45,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -43,7 +53,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::WebSocketStream;
 use vitrine_core::config::Id;
 use vitrine_core::engine::client::ConnInfo;
-use vitrine_core::engine::{ClientHandle, CloseState};
+use vitrine_core::engine::{ClientHandle, CloseState, Engine};
 
 /// Longest HTTP request head accepted.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -55,6 +65,9 @@ pub const MAX_INBOUND: usize = 64 * 1024;
 /// Largest outbound frame: the snapshot and the stream go in chunks of at
 /// most this, so a tab parses as bytes arrive.
 pub const MAX_OUTBOUND: usize = 64 * 1024;
+/// Shortest time between a frame that took all the output and the next
+/// (see the module's doc); full frames follow each other at once.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(1);
 /// Time a closing connection has to take its last frames and the close
 /// frame; a peer that stops reading is then dropped, freeing its slot.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -366,11 +379,15 @@ enum Ending {
 async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut Sink, frames: &mut Frames) -> Ending {
     // Frames handed to the WebSocket and not flushed yet.
     let mut unflushed = false;
+    // When the next short frame may leave (see FRAME_INTERVAL).
+    let mut next_frame = Instant::now();
     loop {
         let (state, has_output) = {
             let engine = shared.engine.borrow();
             (engine.close_state(handle), !engine.output(handle).is_empty())
         };
+        let hold = has_output && Instant::now() < next_frame;
+        let send = has_output && !hold;
         match state {
             CloseState::Now => return Ending::Now,
             CloseState::AfterFlush if !has_output => {
@@ -384,25 +401,25 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
         tokio::select! {
             biased;
             _ = notify.notified() => {}
-            // With output: wait until the WebSocket takes a frame; without:
-            // until it wrote what it holds.
-            writable = std::future::poll_fn(|cx| if has_output {
+            _ = tokio::time::sleep_until(next_frame), if hold => {}
+            // With output to send: wait until the WebSocket takes a frame;
+            // otherwise: until it wrote what it holds.
+            writable = std::future::poll_fn(|cx| if send {
                 sink.poll_ready_unpin(cx)
             } else {
                 sink.poll_flush_unpin(cx)
-            }), if has_output || unflushed => {
+            }), if send || unflushed => {
                 if writable.is_err() {
                     return Ending::Now;
                 }
-                unflushed = has_output;
-                if has_output {
-                    let chunk = {
-                        let mut engine = shared.engine.borrow_mut();
-                        let output = engine.output(handle);
-                        let chunk = output[..output.len().min(MAX_OUTBOUND)].to_vec();
-                        engine.consume_output(handle, chunk.len());
-                        chunk
-                    };
+                unflushed = send;
+                if send {
+                    let chunk = take_frame(&mut shared.engine.borrow_mut(), handle);
+                    // A full frame means more is waiting: no pause.
+                    next_frame = Instant::now();
+                    if chunk.len() < MAX_OUTBOUND {
+                        next_frame += FRAME_INTERVAL;
+                    }
                     let net = &shared.net;
                     net.output_bytes.set(net.output_bytes.get() + chunk.len() as u64);
                     net.writes.set(net.writes.get() + 1);
@@ -441,6 +458,22 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
                 }
             },
         }
+    }
+}
+
+/// Up to [`MAX_OUTBOUND`] bytes of `handle`'s output, gathered from as
+/// many of the engine's pieces (replies, snapshot, stream blocks) as fit.
+fn take_frame(engine: &mut Engine, handle: ClientHandle) -> Vec<u8> {
+    let mut frame = Vec::new();
+    loop {
+        let output = engine.output(handle);
+        let room = MAX_OUTBOUND - frame.len();
+        if output.is_empty() || room == 0 {
+            return frame;
+        }
+        let take = output.len().min(room);
+        frame.extend_from_slice(&output[..take]);
+        engine.consume_output(handle, take);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Between JavaScript values and the engine's bytes and reply frames.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
 use vitrine_core::resp::frame::Frame;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 
@@ -82,6 +83,25 @@ pub fn bytes(frame: Frame) -> JsValue {
 }
 
 /// Sets `object[name] = value`.
-pub fn set(object: &Object, name: &str, value: impl Into<JsValue>) {
-    let _ = Reflect::set(object, &JsValue::from_str(name), &value.into());
+pub fn set(object: &Object, name: &'static str, value: impl Into<JsValue>) {
+    let _ = Reflect::set(object, &name_of(name), &value.into());
+}
+
+/// The JavaScript string for one of the few names that come back with
+/// every change event (property and command names): made once, so that
+/// 10,000 events a second do not each decode them from UTF-8 again.
+/// (wasm-bindgen's `enable-interning` does the same with a hash map that
+/// costs 4 KB of download; a handful of names needs no more than a list.)
+pub fn name_of(name: &'static str) -> JsValue {
+    thread_local! {
+        static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+    }
+    NAMES.with_borrow_mut(|names| {
+        if let Some((_, value)) = names.iter().find(|(known, _)| *known == name) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(name);
+        names.push((name, value.clone()));
+        value
+    })
 }

@@ -765,7 +765,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, notes: Vec<Note>) {
                     "key",
                     change.key.as_deref().map_or(JsValue::NULL, convert::text),
                 );
-                set(&event, "command", change.command);
+                set(&event, "command", convert::name_of(change.command));
                 call(Topic::Change, &event.into());
             }
             Note::State(state, error) => {

@@ -334,7 +334,10 @@ impl Conn {
     /// Reads one complete reply, raw bytes.
     pub fn read_reply(&mut self) -> Vec<u8> {
         self.try_read_reply(Duration::from_secs(10)).unwrap_or_else(|| {
-            let peer = self.stream.peer_addr().map_or("a closed connection".into(), |a| a.to_string());
+            let peer = self
+                .stream
+                .peer_addr()
+                .map_or("a closed connection".into(), |a| a.to_string());
             panic!(
                 "no complete reply from {peer} ({}); buffered: {:?}",
                 self.ended.as_deref().unwrap_or("?"),
