@@ -17,8 +17,8 @@ use vitrine_core::engine::replica::Spool;
 
 /// Bytes read per read call (Redis's `PROTO_IOBUF_LEN`).
 const READ_CHUNK: usize = 16 * 1024;
-/// How often the task looks at the engine while nothing arrives: output
-/// produced by cron (`REPLCONF ACK`), a new `REPLICAOF`.
+/// How often the task looks at the engine while nothing arrives (output
+/// produced by cron: `REPLCONF ACK`); a new `REPLICAOF` wakes it at once.
 const TICK: Duration = Duration::from_millis(100);
 /// Pause between connection attempts.
 const RETRY: Duration = Duration::from_secs(1);
@@ -30,7 +30,7 @@ pub async fn run(shared: Rc<Shared>) {
         // The log's role letter, as Redis's `S`/`M`.
         crate::log::set_role(if target.is_some() { 'S' } else { 'M' });
         let Some((host, port, generation)) = target else {
-            tokio::time::sleep(TICK).await;
+            pause(&shared, TICK).await;
             continue;
         };
         shared.engine.borrow_mut().replica_connecting(now_ms());
@@ -40,7 +40,7 @@ pub async fn run(shared: Rc<Shared>) {
             Ok(Err(error)) => {
                 let reason = crate::config::os_error(&error);
                 shared.engine.borrow_mut().replica_connect_failed(&reason, now_ms());
-                tokio::time::sleep(RETRY).await;
+                pause(&shared, RETRY).await;
                 continue;
             }
             Err(_) => {
@@ -69,8 +69,16 @@ pub async fn run(shared: Rc<Shared>) {
             .replica_target()
             .is_some_and(|t| t.2 == generation)
         {
-            tokio::time::sleep(RETRY).await;
+            pause(&shared, RETRY).await;
         }
+    }
+}
+
+/// Waits `duration`, or less if the master to follow changes.
+async fn pause(shared: &Shared, duration: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = shared.replica_target.notified() => {}
     }
 }
 
@@ -191,7 +199,7 @@ async fn relay(shared: &Shared, mut stream: TcpStream, generation: u64, file: &m
                     spool(shared, file, &mut spooled);
                 }
             },
-            _ = tokio::time::sleep(TICK) => {}
+            _ = pause(shared, TICK) => {}
         }
     }
 }

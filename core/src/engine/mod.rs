@@ -246,6 +246,10 @@ pub enum HostEvent {
         /// Milliseconds.
         ms: u64,
     },
+    /// The master to follow changed (`REPLICAOF`, `REPLICAOF NO ONE`):
+    /// look at [`Engine::replica_target`] now, as Redis connects at once,
+    /// rather than at the host's next periodic look.
+    ReplicaTarget,
 }
 
 /// Whether the host should close a connection.

@@ -450,6 +450,8 @@ fn adopt_master(keyspace: &mut Keyspace, server: &mut Server, master: Option<(St
     role.streaming = false;
     role.connecting = false;
     role.generation += 1;
+    server.push_event(super::HostEvent::ReplicaTarget);
+    let role = &mut server.replica;
     let (mode, words): (ExpiryMode, [Vec<u8>; 2]) = match &master {
         Some((host, port)) => (
             ExpiryMode::Hide,

@@ -44,6 +44,8 @@ pub struct Shared {
     timer_deadline: Cell<Option<i64>>,
     /// Set once SHUTDOWN is requested.
     pub shutdown: Notify,
+    /// Wakes the replica link task: the master to follow changed.
+    pub replica_target: Notify,
     /// Network counters for INFO.
     pub net: Rc<NetCounters>,
     /// The open AOF (`appendonly yes`): replies wait for it.
@@ -79,6 +81,7 @@ impl Shared {
             match event {
                 HostEvent::Shutdown => self.shutdown.notify_one(),
                 HostEvent::Sleep { ms } => std::thread::sleep(Duration::from_millis(ms)),
+                HostEvent::ReplicaTarget => self.replica_target.notify_one(),
                 _ => {}
             }
         }
@@ -181,6 +184,7 @@ pub async fn run(loaded: Loaded) -> Stopped {
         timer: Notify::new(),
         timer_deadline: Cell::new(None),
         shutdown: Notify::new(),
+        replica_target: Notify::new(),
         net,
         aof: RefCell::new(aof),
     });
