@@ -27,7 +27,8 @@
 //! directions, as for TCP clients.
 //!
 //! Frames are paced: a frame gathers up to [`MAX_OUTBOUND`] bytes, and
-//! after one that emptied the output the next waits [`FRAME_INTERVAL`]. A browser pays tens of microseconds for each message (the
+//! after a short one (under [`PACED_BELOW`]) the next waits
+//! [`FRAME_INTERVAL`]. A browser pays tens of microseconds for each message (the
 //! event, its buffer, the call into the module) whatever its size, so a
 //! master taking 10,000 separate writes a second would otherwise spend
 //! most of a tab's main thread on message overhead and let it fall behind
@@ -65,9 +66,12 @@ pub const MAX_INBOUND: usize = 64 * 1024;
 /// Largest outbound frame: the snapshot and the stream go in chunks of at
 /// most this, so a tab parses as bytes arrive.
 pub const MAX_OUTBOUND: usize = 64 * 1024;
-/// Shortest time between a frame that took all the output and the next
-/// (see the module's doc); full frames follow each other at once.
+/// Shortest time between a frame under [`PACED_BELOW`] bytes and the next
+/// (see the module's doc).
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(1);
+/// Frames this large carry bulk (a snapshot as the child produces it, a
+/// backlog, a flood) and are followed at once; smaller ones are paced.
+pub const PACED_BELOW: usize = 16 * 1024;
 /// Time a closing connection has to take its last frames and the close
 /// frame; a peer that stops reading is then dropped, freeing its slot.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -415,9 +419,10 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
                 unflushed = send;
                 if send {
                     let chunk = take_frame(&mut shared.engine.borrow_mut(), handle);
-                    // A full frame means more is waiting: no pause.
+                    // A large frame means bulk (a snapshot, a backlog, a
+                    // flood): no pause.
                     next_frame = Instant::now();
-                    if chunk.len() < MAX_OUTBOUND {
+                    if chunk.len() < PACED_BELOW {
                         next_frame += FRAME_INTERVAL;
                     }
                     let net = &shared.net;

@@ -24,7 +24,7 @@ use std::rc::{Rc, Weak};
 use vitrine_core::resp::frame::Frame;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, MessageChannel, MessageEvent, WebSocket};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -977,9 +977,28 @@ async fn pump(weak: Weak<RefCell<Inner>>) {
                 break;
             }
         }
-        let pause = Promise::new(&mut |resolve, _| {
-            set_timeout(&resolve, 0);
-        });
-        let _ = JsFuture::from(pause).await;
+        give_the_page_a_turn().await;
     }
+}
+
+/// Lets the browser run what waits (input, rendering, the socket's next
+/// messages), resuming right after: a message posted to ourselves, which
+/// a browser runs as a task without the 4 ms that it adds to repeated
+/// `setTimeout(0)`s (a fifth of the time of a snapshot cut in 16 ms
+/// slices).
+async fn give_the_page_a_turn() {
+    let channel = MessageChannel::new();
+    let pause = Promise::new(&mut |resolve, _| match &channel {
+        Ok(channel) => {
+            channel.port1().set_onmessage(Some(&resolve));
+            if channel.port2().post_message(&JsValue::NULL).is_err() {
+                set_timeout(&resolve, 0);
+            }
+        }
+        Err(_) => {
+            set_timeout(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(pause).await;
+    drop(channel);
 }

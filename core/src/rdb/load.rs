@@ -44,11 +44,18 @@ pub struct Loader {
     report: LoadReport,
     now_ms: i64,
     drop_expired: bool,
-    /// The stream's size, when known: presizing from `RESIZEDB` hints is
-    /// capped by it (a key takes at least 3 bytes), so a hostile hint
-    /// cannot allocate more than the data could fill.
+    /// The most keys a `RESIZEDB` hint may presize a database for: a third
+    /// of the stream's size when known (a key takes at least 3 bytes), so
+    /// a hostile hint cannot allocate more than the data could fill; else
+    /// [`UNSIZED_PRESIZE`].
     max_keys: usize,
 }
+
+/// The presizing cap of a stream of unknown size (a diskless sync's
+/// `$EOF:` stream): a table for a million keys (4 to 8 MB of buckets).
+/// Loading a million keys into a table that grows as they come spends a
+/// third of its time rehashing; a larger dataset still rehashes past this.
+pub const UNSIZED_PRESIZE: usize = 1 << 20;
 
 impl Loader {
     /// A loader for a stream of `size` bytes if known. `drop_expired`: a
@@ -59,7 +66,7 @@ impl Loader {
             report: LoadReport::default(),
             now_ms,
             drop_expired,
-            max_keys: size.map_or(0, |size| usize::try_from(size / 3).unwrap_or(usize::MAX)),
+            max_keys: size.map_or(UNSIZED_PRESIZE, |size| usize::try_from(size / 3).unwrap_or(usize::MAX)),
         }
     }
 
