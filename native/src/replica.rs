@@ -172,6 +172,16 @@ fn write_spool(file: &mut Option<SpoolFile>, bytes: &[u8], complete: bool, share
     })?;
     // Renamed: nothing left to remove.
     *file = None;
+    let remove = {
+        let engine = shared.engine.borrow();
+        engine.config().bool(Id::RdbDelSyncFiles) && engine.config().persistence_disabled()
+    };
+    if remove {
+        crate::notice!("Removing the RDB file obtained from the master. This replica has persistence disabled");
+        std::thread::spawn(move || {
+            let _ = std::fs::remove_file(filename);
+        });
+    }
     Ok(())
 }
 

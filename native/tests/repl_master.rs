@@ -216,3 +216,59 @@ fn the_backlog_is_freed_after_repl_backlog_ttl_without_replicas() {
         .log()
         .contains("Replication backlog freed after 1 seconds without connected replicas."));
 }
+
+/// `rdb-del-sync-files yes` on servers without persistence: the master
+/// removes the RDB file it wrote only to feed a replica, and a replica the
+/// file it received, each logging it as Redis does; a replica with the
+/// directive off keeps its file. Redis pairs and vitrine pairs alike.
+#[test]
+fn rdb_del_sync_files_removes_the_files_of_a_persistence_less_pair() {
+    if !redis_available() {
+        eprintln!("redis-server not installed: skipped");
+        return;
+    }
+    for kind in [Kind::Redis, Kind::Vitrine] {
+        let no_persistence = ["--save", "", "--appendonly", "no", "--repl-diskless-sync", "no"];
+        let mut args = no_persistence.to_vec();
+        args.extend(["--rdb-del-sync-files", "yes"]);
+        let master = Server::start(kind, &args);
+        let mut conn = master.connect();
+        populate(&mut conn);
+        let port = master.port.to_string();
+        let replica = |delete: &str| {
+            let mut args = no_persistence.to_vec();
+            args.extend(["--repl-diskless-load", "disabled", "--rdb-del-sync-files", delete]);
+            args.extend(["--replicaof", "127.0.0.1", &port]);
+            Server::start(kind, &args)
+        };
+        let (deleting, keeping) = (replica("yes"), replica("no"));
+        wait_in_sync(&master, &deleting, Duration::from_secs(20));
+        wait_in_sync(&master, &keeping, Duration::from_secs(20));
+        let dump = |server: &Server| server.dir.join("dump.rdb").exists();
+        common::repl::wait_for("the files to be removed", Duration::from_secs(10), || {
+            !dump(&master) && !dump(&deleting)
+        });
+        assert!(
+            dump(&keeping),
+            "{kind:?}: the replica with rdb-del-sync-files no lost its file"
+        );
+        let lines = [
+            (
+                &master,
+                "Removing the RDB file used to feed replicas in a persistence-less instance",
+            ),
+            (
+                &deleting,
+                "Removing the RDB file obtained from the master. This replica has persistence disabled",
+            ),
+        ];
+        for (server, line) in lines {
+            assert!(
+                server.log().contains(line),
+                "{kind:?} log lacks {line:?}:\n{}",
+                server.log()
+            );
+        }
+        assert!(!keeping.log().contains("Removing the RDB file"), "{kind:?}");
+    }
+}

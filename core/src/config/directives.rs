@@ -145,7 +145,7 @@ directives! {
     AlwaysShowLogo = "always-show-logo" => BOOL, "no", IMMUTABLE | NOT_ACTIVE;
     ProtectedMode = "protected-mode" => BOOL, "yes", NONE;
     Rdbcompression = "rdbcompression" => BOOL, "yes", 0;
-    RdbDelSyncFiles = "rdb-del-sync-files" => BOOL, "no", NOT_ACTIVE;
+    RdbDelSyncFiles = "rdb-del-sync-files" => BOOL, "no", 0;
     Activerehashing = "activerehashing" => BOOL, "yes", NONE;
     StopWritesOnBgsaveError = "stop-writes-on-bgsave-error" => BOOL, "yes", 0;
     SetProcTitle = "set-proc-title" => BOOL, "yes", IMMUTABLE | NOT_ACTIVE;

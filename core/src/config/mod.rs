@@ -279,6 +279,11 @@ impl Config {
         }
     }
 
+    /// No save points and no AOF (Redis's `allPersistenceDisabled`).
+    pub fn persistence_disabled(&self) -> bool {
+        self.save_points().is_empty() && !self.bool(Id::Appendonly)
+    }
+
     /// `save` points.
     pub fn save_points(&self) -> &[SavePoint] {
         match &self.values[Id::Save as usize] {

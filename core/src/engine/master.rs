@@ -173,6 +173,9 @@ pub struct MasterState {
     stream_db: Option<usize>,
     /// The running background save serves replicas.
     bgsave_for_replication: bool,
+    /// `dbfilename` was last written for a replica's full sync, with
+    /// `rdb-del-sync-files` on (Redis's `RDBGeneratedByReplication`).
+    rdb_for_sync: bool,
     /// `sync_full`.
     pub sync_full: u64,
     /// `sync_partial_ok`.
@@ -777,6 +780,9 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
         return;
     }
     server.master.bgsave_for_replication = true;
+    if !socket_target && server.config.bool(Id::RdbDelSyncFiles) {
+        server.master.rdb_for_sync = true;
+    }
     let offset = server.replication.offset();
     let mut preamble = Vec::new();
     if socket_target {
@@ -1030,6 +1036,7 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
     let loops = server.master.cron_loops;
     server.master.cron_loops += 1;
     free_idle_backlog(server, now_ms);
+    remove_rdb_used_for_sync(server);
     if server.master.connected() == 0 {
         return;
     }
@@ -1076,6 +1083,38 @@ pub(crate) fn cron(keyspace: &Keyspace, server: &mut Server, now_ms: i64) {
             client.state.flags |= client_flag::CLOSE_ASAP;
         }
         server.wake(id);
+    }
+}
+
+/// `rdb-del-sync-files` (`removeRDBUsedToSyncReplicas`): a server without
+/// persistence removes the RDB file it wrote only to feed replicas, once
+/// no replica waits for a snapshot or still reads one.
+fn remove_rdb_used_for_sync(server: &mut Server) {
+    if !server.config.bool(Id::RdbDelSyncFiles) {
+        // Turned off meanwhile: a later CONFIG SET yes must not remove a
+        // file written for another reason.
+        server.master.rdb_for_sync = false;
+        return;
+    }
+    if !server.master.rdb_for_sync || !server.config.persistence_disabled() {
+        return;
+    }
+    let busy = server.master.replicas.iter().any(|r| {
+        matches!(
+            r.state,
+            ReplicaState::WaitBgsaveStart | ReplicaState::WaitBgsaveEnd | ReplicaState::SendBulk
+        )
+    });
+    if busy {
+        return;
+    }
+    let filename = String::from(server.config.text(Id::Dbfilename));
+    if server.host.remove_rdb_file(&filename) {
+        server.master.rdb_for_sync = false;
+        server.log(
+            2,
+            "Removing the RDB file used to feed replicas in a persistence-less instance",
+        );
     }
 }
 

@@ -182,6 +182,13 @@ pub trait Host {
         let _ = filename;
         Err(String::from("this host has no files"))
     }
+
+    /// Removes the RDB file `filename` (`rdb-del-sync-files`); whether
+    /// there was one.
+    fn remove_rdb_file(&mut self, filename: &str) -> bool {
+        let _ = filename;
+        false
+    }
 }
 
 /// Figures the host reports for INFO.

@@ -345,6 +345,19 @@ impl Host for NativeHost {
         Ok(Box::new(DumpFile { file, len }))
     }
 
+    fn remove_rdb_file(&mut self, filename: &str) -> bool {
+        // Redis's bg_unlink: the last link of a large file can take a
+        // while to free, so a thread does it.
+        let path = std::path::PathBuf::from(filename);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return false;
+        }
+        std::thread::spawn(move || {
+            let _ = std::fs::remove_file(path);
+        });
+        true
+    }
+
     fn load_rdb(
         &mut self,
         keyspace: &mut Keyspace,
