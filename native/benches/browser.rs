@@ -47,7 +47,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Full syncs of each kind (median kept).
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 /// Seconds of paced writes at each rate.
 const LATENCY_SECONDS: u64 = 3;
 /// SETs of the write flood.

@@ -27,14 +27,18 @@
 //! directions, as for TCP clients.
 //!
 //! Frames are paced: a frame gathers up to [`MAX_OUTBOUND`] bytes, and
-//! after a short one (under [`PACED_BELOW`]) the next waits
-//! [`FRAME_INTERVAL`]. A browser pays tens of microseconds for each message (the
+//! one shorter than [`PACED_BELOW`] leaves no sooner than
+//! [`FRAME_INTERVAL`] after the previous frame, gathering what comes
+//! meanwhile. A browser pays tens of microseconds for each message (the
 //! event, its buffer, the call into the module) whatever its size, so a
 //! master taking 10,000 separate writes a second would otherwise spend
 //! most of a tab's main thread on message overhead and let it fall behind
 //! at the first hiccup. A write after a quiet spell leaves at once; under
 //! load the writes of one interval share a frame, adding at most that
-//! interval to their delay.
+//! interval to their delay. A snapshot arrives from the child's pipe as
+//! 64 KiB and then a few bytes: its frames leave at once, and the few
+//! bytes join the next 64 KiB instead of making a message of their own
+//! (they were a quarter of a full sync's messages).
 
 use crate::server::listeners::{Listeners, Spawner};
 use crate::server::{now_ms, Shared};
@@ -383,30 +387,34 @@ enum Ending {
 async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut Sink, frames: &mut Frames) -> Ending {
     // Frames handed to the WebSocket and not flushed yet.
     let mut unflushed = false;
-    // When the next short frame may leave (see FRAME_INTERVAL).
-    let mut next_frame = Instant::now();
+    // The next frame, gathered from the engine's output (at most
+    // MAX_OUTBOUND bytes, so a slow tab's backlog stays in the engine).
+    let mut pending: Vec<u8> = Vec::new();
+    // When a short frame may leave (see FRAME_INTERVAL).
+    let mut next_short = Instant::now();
     loop {
-        let (state, has_output) = {
-            let engine = shared.engine.borrow();
-            (engine.close_state(handle), !engine.output(handle).is_empty())
+        let state = {
+            let mut engine = shared.engine.borrow_mut();
+            gather(&mut engine, handle, &mut pending);
+            engine.close_state(handle)
         };
-        let hold = has_output && Instant::now() < next_frame;
-        let send = has_output && !hold;
+        let hold = pending.len() < PACED_BELOW && Instant::now() < next_short;
+        let send = !pending.is_empty() && !hold;
         match state {
             CloseState::Now => return Ending::Now,
-            CloseState::AfterFlush if !has_output => {
+            CloseState::AfterFlush if pending.is_empty() => {
                 return Ending::Flush(close_frame(CloseCode::Normal, ""));
             }
             _ => {}
         }
         // Each branch's future can be dropped unfinished without losing
         // bytes: readiness and flushing keep their state in the WebSocket,
-        // and a frame is taken from the engine only once it is ready.
+        // and the gathered frame stays here until the WebSocket takes it.
         tokio::select! {
             biased;
             _ = notify.notified() => {}
-            _ = tokio::time::sleep_until(next_frame), if hold => {}
-            // With output to send: wait until the WebSocket takes a frame;
+            _ = tokio::time::sleep_until(next_short), if hold && !pending.is_empty() => {}
+            // With a frame to send: wait until the WebSocket takes it;
             // otherwise: until it wrote what it holds.
             writable = std::future::poll_fn(|cx| if send {
                 sink.poll_ready_unpin(cx)
@@ -418,13 +426,8 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
                 }
                 unflushed = send;
                 if send {
-                    let chunk = take_frame(&mut shared.engine.borrow_mut(), handle);
-                    // A large frame means bulk (a snapshot, a backlog, a
-                    // flood): no pause.
-                    next_frame = Instant::now();
-                    if chunk.len() < PACED_BELOW {
-                        next_frame += FRAME_INTERVAL;
-                    }
+                    let chunk = core::mem::take(&mut pending);
+                    next_short = Instant::now() + FRAME_INTERVAL;
                     let net = &shared.net;
                     net.output_bytes.set(net.output_bytes.get() + chunk.len() as u64);
                     net.writes.set(net.writes.get() + 1);
@@ -466,15 +469,15 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
     }
 }
 
-/// Up to [`MAX_OUTBOUND`] bytes of `handle`'s output, gathered from as
-/// many of the engine's pieces (replies, snapshot, stream blocks) as fit.
-fn take_frame(engine: &mut Engine, handle: ClientHandle) -> Vec<u8> {
-    let mut frame = Vec::new();
+/// Moves `handle`'s output into `frame` until it holds [`MAX_OUTBOUND`]
+/// bytes, gathering the engine's pieces (replies, snapshot, stream
+/// blocks) as they come.
+fn gather(engine: &mut Engine, handle: ClientHandle, frame: &mut Vec<u8>) {
     loop {
         let output = engine.output(handle);
         let room = MAX_OUTBOUND - frame.len();
         if output.is_empty() || room == 0 {
-            return frame;
+            return;
         }
         let take = output.len().min(room);
         frame.extend_from_slice(&output[..take]);

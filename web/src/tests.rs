@@ -415,6 +415,31 @@ fn reads_are_read_only() {
     assert_eq!(replica.call(3, &[b"DBSIZE"], NOW), Ok(Frame::Integer(12)));
 }
 
+#[test]
+fn the_browser_build_has_only_the_reads_its_api_makes() {
+    let mut master = Master::new();
+    populate(&mut master);
+    let mut replica = synced(&master, 4096);
+    // STRLEN and ZRANK are read-only: a master never propagates them, and
+    // no method of `Replica` sends them.
+    for read in [&[b"STRLEN".as_slice(), b"x"][..], &[b"ZRANK", b"x", b"m"]] {
+        let refused = replica.call(0, read, NOW).expect_err("left out");
+        assert!(refused.starts_with("ERR unknown command"), "{refused}");
+    }
+    // Every write stays: the stream may carry any of them.
+    master.engine.record_propagation(true);
+    master.call(0, &["SETRANGE", "s", "0", "abc"]);
+    master.call(0, &["ZADD", "z", "1", "m"]);
+    master.call(0, &["SINTERSTORE", "d", "s1"]);
+    let stream = master.stream();
+    replica.input(&stream, NOW);
+    assert_eq!(replica.call(0, &[b"GET", b"s"], NOW), Ok(Frame::Bulk(b"abc".to_vec())));
+    assert_eq!(
+        replica.call(0, &[b"ZSCORE", b"z", b"m"], NOW),
+        Ok(Frame::Double(b"1".to_vec()))
+    );
+}
+
 /// The JavaScript values the reads return.
 #[cfg(target_arch = "wasm32")]
 mod js {

@@ -359,8 +359,67 @@ pub struct Command {
 /// A command's own key finder; see [`Command::getkeys`].
 pub type GetKeys = fn(crate::resp::request::Args<'_>) -> alloc::vec::Vec<(usize, u64)>;
 
+/// The read-only commands the browser replica runs: its API's reads
+/// (`vitrine-web`'s `get`, `hgetall`, `scan` …). Without the `server`
+/// feature every other read-only command is left out, and its code with
+/// it: a master never propagates a read, and a page has no way to send
+/// one.
+const BROWSER_READS: &[&str] = &[
+    "dbsize",
+    "exists",
+    "get",
+    "hget",
+    "hgetall",
+    "llen",
+    "lrange",
+    "pttl",
+    "scan",
+    "scard",
+    "sismember",
+    "smembers",
+    "ttl",
+    "type",
+    "zcard",
+    "zrange",
+    "zscore",
+];
+
+/// Whether this build has the command `name` with `flags` (see
+/// [`BROWSER_READS`]).
+const fn built(name: &str, flags: u64) -> bool {
+    if cfg!(feature = "server") || flags & flag::READONLY == 0 {
+        return true;
+    }
+    let mut i = 0;
+    while i < BROWSER_READS.len() {
+        if same_name(BROWSER_READS[i], name) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `a == b`, at compile time.
+const fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 impl Command {
-    /// A command with the given name, arity and flags, in `group`.
+    /// A command with the given name, arity and flags, in `group`. A
+    /// command this build leaves out (see [`BROWSER_READS`]) gets no
+    /// handler, so its code is not linked, and no table entry.
     pub const fn new(name: &'static str, arity: i32, flags: u64, group: Group, handler: Handler) -> Command {
         Command {
             name,
@@ -368,7 +427,7 @@ impl Command {
             flags,
             acl: 0,
             keys: &[],
-            handler: Some(handler),
+            handler: if built(name, flags) { Some(handler) } else { None },
             subcommands: &[],
             group,
             since: "1.0.0",
@@ -378,6 +437,12 @@ impl Command {
             deprecated: None,
             getkeys: None,
         }
+    }
+
+    /// Whether this build has the command: it has a handler or
+    /// subcommands (see [`Command::new`]).
+    pub fn is_built(&self) -> bool {
+        self.handler.is_some() || !self.subcommands.is_empty()
     }
 
     /// A container whose work is done by its subcommands.

@@ -34,8 +34,10 @@ impl core::fmt::Debug for Command {
 /// feature (the browser replica) the families that only a server process
 /// answers are left out, and with them their code: administration (INFO,
 /// CONFIG, DEBUG, SAVE, COMMAND, CLIENT, OBJECT), serving replicas (SYNC,
-/// PSYNC, REPLCONF, WAIT) and REPLICAOF/ROLE. A tab only applies its
-/// master's stream and reads; every command it runs is the server's own.
+/// PSYNC, REPLCONF, WAIT) and REPLICAOF/ROLE, and so are the read-only
+/// commands its API does not make (see [`Command::new`]). A tab only
+/// applies its master's stream and reads; every command it runs is the
+/// server's own.
 fn families() -> impl Iterator<Item = &'static Command> {
     [
         super::connection::COMMANDS,
@@ -64,6 +66,7 @@ fn families() -> impl Iterator<Item = &'static Command> {
     ]
     .into_iter()
     .flatten()
+    .filter(|command| command.is_built())
 }
 
 /// Why a lookup failed.
@@ -102,7 +105,7 @@ impl CommandTable {
                 fullname: String::from(command.name),
                 index: entries.len(),
             });
-            for sub in command.subcommands {
+            for sub in command.subcommands.iter().filter(|sub| sub.is_built()) {
                 let mut fullname = String::from(command.name);
                 fullname.push('|');
                 fullname.push_str(sub.name);

@@ -38,6 +38,8 @@ impl CompactBytes {
     };
 
     /// Copies `bytes` into a new string.
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     pub fn new(bytes: &[u8]) -> Self {
         if bytes.len() <= INLINE_CAPACITY {
             let mut inline = [0u8; INLINE_CAPACITY];

@@ -83,6 +83,8 @@ impl<V> Table<V> {
         self.buckets.len().wrapping_sub(1)
     }
 
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     fn find(&self, hash: u64, key: &[u8]) -> Option<&Node<V>> {
         if self.buckets.is_empty() {
             return None;
@@ -112,6 +114,8 @@ impl<V> Table<V> {
         None
     }
 
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     fn push_front(&mut self, hash: u64, mut node: Box<Node<V>>) {
         let index = hash as usize & self.mask();
         node.next = self.buckets[index].take();
@@ -252,6 +256,23 @@ impl<V> Dict<V> {
                 None
             }
         }
+    }
+
+    /// Inserts `key` unless it is present, hashing it once (a load checks
+    /// every key of a snapshot for a duplicate); a present key gets key and
+    /// value back.
+    pub fn insert_absent(&mut self, key: CompactBytes, value: V) -> Result<(), (CompactBytes, V)> {
+        self.expand_if_needed();
+        self.rehash_step();
+        let hash = hash_bytes(key.as_bytes());
+        let rehashing = self.is_rehashing();
+        if self.tables[0].find(hash, key.as_bytes()).is_some()
+            || (rehashing && self.tables[1].find(hash, key.as_bytes()).is_some())
+        {
+            return Err((key, value));
+        }
+        self.tables[usize::from(rehashing)].push_front(hash, Box::new(Node { key, value, next: None }));
+        Ok(())
     }
 
     /// Inserts a key the caller knows is absent, and returns its value.

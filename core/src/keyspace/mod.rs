@@ -229,25 +229,23 @@ impl Keyspace {
         let Some(db) = self.dbs.get_mut(loaded.db) else {
             return Some(loaded.key);
         };
-        if db.entries.contains_key(&loaded.key) {
-            if !self.load_replaces {
-                return Some(loaded.key);
-            }
-            db.entries.remove(&loaded.key);
-            db.volatile.remove(&loaded.key);
-        }
         let expire_at = loaded.expire_at.unwrap_or(NO_EXPIRY);
-        if expire_at != NO_EXPIRY {
-            db.volatile.insert_new(loaded.key.clone(), ());
+        let volatile = (expire_at != NO_EXPIRY).then(|| loaded.key.clone());
+        let entry = Entry {
+            value: loaded.value,
+            expire_at,
+            lru,
+        };
+        if let Err((key, entry)) = db.entries.insert_absent(loaded.key, entry) {
+            if !self.load_replaces {
+                return Some(key);
+            }
+            db.volatile.remove(&key);
+            db.entries.insert(key, entry);
         }
-        db.entries.insert_new(
-            loaded.key,
-            Entry {
-                value: loaded.value,
-                expire_at,
-                lru,
-            },
-        );
+        if let Some(key) = volatile {
+            db.volatile.insert_new(key, ());
+        }
         None
     }
 

@@ -152,6 +152,8 @@ impl Value {
     /// A string value encoded as Redis's `tryObjectEncoding` would: `int`
     /// when it is a canonical integer of at most 20 bytes, else `embstr` up
     /// to 44 bytes, else `raw`.
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     pub fn string(bytes: &[u8]) -> Value {
         if bytes.len() <= 20 {
             if let Some(n) = crate::util::number::parse_i64(bytes) {
@@ -163,6 +165,8 @@ impl Value {
 
     /// A string value that keeps its bytes even when they spell an integer
     /// (Redis's `createStringObject` without `tryObjectEncoding`).
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     pub fn string_no_int(bytes: &[u8]) -> Value {
         if bytes.len() <= INLINE_STRING_CAPACITY {
             let mut inline = [0u8; INLINE_STRING_CAPACITY];

@@ -49,6 +49,8 @@ pub(crate) enum Str<'a> {
 
 impl Str<'_> {
     /// Calls `f` with the bytes (integers as their decimal text).
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
     pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
             Str::Bytes(bytes) => f(bytes),
@@ -173,6 +175,27 @@ impl<'a> Cursor<'a> {
             }
             Length::Encoded(other) => bad(alloc::format!("Unknown RDB string encoding type {}", other), at),
         }
+    }
+
+    /// [`Cursor::string`] made for the load loop, which inlines it: a raw
+    /// string whose length takes one or two bytes (a snapshot's keys and
+    /// most of its values) is read here; any other form goes the general
+    /// way.
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
+    pub(crate) fn short_string(&mut self) -> Read<Str<'a>> {
+        let (len, header) = match self.bytes.get(self.pos) {
+            Some(&first) if first < 0x40 => (usize::from(first), 1),
+            Some(&first) if first < 0x80 => match self.bytes.get(self.pos + 1) {
+                Some(&second) => ((usize::from(first & 0x3f) << 8) | usize::from(second), 2),
+                None => return Err(Stop::More),
+            },
+            _ => return self.string(),
+        };
+        let start = self.pos + header;
+        let bytes = self.bytes.get(start..start + len).ok_or(Stop::More)?;
+        self.pos = start + len;
+        Ok(Str::Bytes(bytes))
     }
 
     /// A score stored as text (`rdbLoadDoubleValue`, sorted sets before

@@ -64,10 +64,12 @@ struct ZSetBuilder {
 }
 
 /// Reads what one step takes of a value of type `kind`.
+// On every snapshot key's path: see `rdb::decoder`.
+#[inline(always)]
 pub(crate) fn begin(kind: u8, cursor: &mut Cursor<'_>, options: &LoadOptions) -> Read<Begun> {
     let at = cursor.pos();
     match kind {
-        kind::STRING => Ok(Begun::Value(string_value(cursor.string()?, options))),
+        kind::STRING => Ok(Begun::Value(string_value(cursor.short_string()?, options))),
         kind::LIST
         | kind::SET
         | kind::ZSET

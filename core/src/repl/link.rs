@@ -797,10 +797,7 @@ impl<'b> Input<'_, 'b> {
             }
         }
         if found.is_none() && rest.len() >= REPLID_LEN {
-            found = rest
-                .windows(REPLID_LEN)
-                .position(|w| w[0] == mark[0] && w == mark)
-                .map(|p| p + held_len);
+            found = find_mark(rest, mark).map(|p| p + held_len);
         }
         let release = match found {
             Some(start) => start,
@@ -830,4 +827,24 @@ impl<'b> Input<'_, 'b> {
         self.pos = self.input.len();
         None
     }
+}
+
+/// Where `mark` first occurs in `haystack` (Horspool's search: a
+/// snapshot is megabytes, and a window that ends in a byte the mark does
+/// not hold cannot overlap an occurrence, so the search moves on by the
+/// mark's whole length).
+fn find_mark(haystack: &[u8], mark: &[u8; REPLID_LEN]) -> Option<usize> {
+    let last = REPLID_LEN - 1;
+    let mut shift = [REPLID_LEN as u8; 256];
+    for (i, &byte) in mark[..last].iter().enumerate() {
+        shift[usize::from(byte)] = (last - i) as u8;
+    }
+    let mut at = 0;
+    while let Some(window) = haystack.get(at..at + REPLID_LEN) {
+        if window[last] == mark[last] && window == mark {
+            return Some(at);
+        }
+        at += usize::from(shift[usize::from(window[last])]);
+    }
+    None
 }

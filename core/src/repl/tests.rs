@@ -186,6 +186,35 @@ fn eof_framing_with_the_mark_split_anywhere() {
 }
 
 #[test]
+fn eof_mark_found_after_bytes_made_of_its_own_characters() {
+    // A long RDB drawn from the mark's alphabet, with its prefixes and
+    // suffixes, so the search's skips land on near-misses everywhere.
+    let mut rdb = Vec::new();
+    let mut x = 7u32;
+    while rdb.len() < 20_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        match x >> 29 {
+            // A byte outside the alphabet keeps them from completing it.
+            0 => rdb.extend_from_slice(&[b"x".as_slice(), &MARK[1..]].concat()),
+            1 => rdb.extend_from_slice(&[&MARK[..39], b"x".as_slice()].concat()),
+            _ => rdb.push(MARK[(x >> 8) as usize % 40]),
+        }
+    }
+    assert!(!rdb.windows(40).any(|w| w == MARK));
+    let script = eof_script(&rdb, MARK, b"*1\r\n$4\r\nPING\r\n");
+    for step in [1000, 65536] {
+        let mut link = to_psync(step, None);
+        let mut events = feed(&mut link, &[b"+FULLRESYNC ".as_slice(), ID, b" 0\r\n"].concat(), step);
+        events.extend(feed(&mut link, &script, step));
+        assert_eq!(events[2], Ev::Rdb(rdb.clone()), "step {step}");
+        assert_eq!(
+            events[3..],
+            [other("RdbEnd"), Ev::Stream(b"*1\r\n$4\r\nPING\r\n".to_vec())]
+        );
+    }
+}
+
+#[test]
 fn eof_mark_split_across_two_feeds_at_every_point() {
     let rdb: Vec<u8> = (0..300u32).map(|i| (i % 97) as u8).collect();
     let script = eof_script(&rdb, MARK, b"");
