@@ -398,7 +398,7 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
             gather(&mut engine, handle, &mut pending);
             engine.close_state(handle)
         };
-        let hold = pending.len() < PACED_BELOW && Instant::now() < next_short;
+        let hold = !pending.is_empty() && pending.len() < PACED_BELOW && Instant::now() < next_short;
         let send = !pending.is_empty() && !hold;
         match state {
             CloseState::Now => return Ending::Now,
@@ -413,7 +413,7 @@ async fn pump(shared: &Shared, handle: ClientHandle, notify: &Notify, sink: &mut
         tokio::select! {
             biased;
             _ = notify.notified() => {}
-            _ = tokio::time::sleep_until(next_short), if hold && !pending.is_empty() => {}
+            _ = tokio::time::sleep_until(next_short), if hold => {}
             // With a frame to send: wait until the WebSocket takes it;
             // otherwise: until it wrote what it holds.
             writable = std::future::poll_fn(|cx| if send {

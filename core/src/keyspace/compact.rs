@@ -3,8 +3,9 @@
 //! Redis keeps keys as sds strings, each its own allocation. Most keys and
 //! values are short, so here up to [`INLINE_CAPACITY`] bytes live inline in
 //! the value itself (24 bytes, 20 where pointers have 32 bits) and cost no
-//! allocation at all; longer strings get one exact-size heap block. The type never grows in place: strings that are
-//! appended to live in `Value::Raw` instead.
+//! allocation at all; longer strings get one exact-size heap block. The
+//! type never grows in place: strings that are appended to live in
+//! `Value::Raw` instead.
 
 use alloc::boxed::Box;
 use core::borrow::Borrow;

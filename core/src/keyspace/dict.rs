@@ -216,13 +216,19 @@ impl<V> Dict<V> {
         if self.is_empty() {
             return None;
         }
-        let hash = hash_bytes(key);
-        let node = match self.tables[0].find(hash, key) {
+        let node = self.find_node(hash_bytes(key), key)?;
+        Some((&node.key, &node.value))
+    }
+
+    /// The node of `key` (its `hash`), in either table while rehashing.
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
+    fn find_node(&self, hash: u64, key: &[u8]) -> Option<&Node<V>> {
+        match self.tables[0].find(hash, key) {
             Some(node) => Some(node),
             None if self.is_rehashing() => self.tables[1].find(hash, key),
             None => None,
-        }?;
-        Some((&node.key, &node.value))
+        }
     }
 
     /// Whether `key` is present.
@@ -265,13 +271,10 @@ impl<V> Dict<V> {
         self.expand_if_needed();
         self.rehash_step();
         let hash = hash_bytes(key.as_bytes());
-        let rehashing = self.is_rehashing();
-        if self.tables[0].find(hash, key.as_bytes()).is_some()
-            || (rehashing && self.tables[1].find(hash, key.as_bytes()).is_some())
-        {
+        if self.find_node(hash, key.as_bytes()).is_some() {
             return Err((key, value));
         }
-        self.tables[usize::from(rehashing)].push_front(hash, Box::new(Node { key, value, next: None }));
+        self.push_new(hash, key, value);
         Ok(())
     }
 
@@ -280,8 +283,15 @@ impl<V> Dict<V> {
         self.expand_if_needed();
         self.rehash_step();
         let hash = hash_bytes(key.as_bytes());
-        let target = if self.is_rehashing() { 1 } else { 0 };
-        let table = &mut self.tables[target];
+        self.push_new(hash, key, value)
+    }
+
+    /// Adds an absent `key` (its `hash`) to the table that takes new
+    /// entries (the new one while rehashing); its value.
+    // On every snapshot key's path: see `rdb::decoder`.
+    #[inline(always)]
+    fn push_new(&mut self, hash: u64, key: CompactBytes, value: V) -> &mut V {
+        let table = &mut self.tables[usize::from(self.is_rehashing())];
         table.push_front(hash, Box::new(Node { key, value, next: None }));
         let index = hash as usize & table.mask();
         // The node just pushed is at the head of its bucket.

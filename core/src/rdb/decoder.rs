@@ -295,7 +295,7 @@ impl Decoder {
 
     /// Acts on a record read in the body; returns the item to yield, if
     /// any.
-    // On every snapshot key's path: see `rdb::decoder`.
+    // On every snapshot key's path: see the module doc.
     #[inline(always)]
     fn apply(&mut self, record: Record) -> Option<Item> {
         match record {
@@ -337,7 +337,7 @@ impl Decoder {
         None
     }
 
-    // On every snapshot key's path: see `rdb::decoder`.
+    // On every snapshot key's path: see the module doc.
     #[inline(always)]
     fn entry(&mut self, key: CompactBytes, meta: KeyMeta, value: Value) -> Item {
         if value_is_empty(&value) {
@@ -355,7 +355,7 @@ impl Decoder {
 
     /// Runs one atomic read on the unconsumed bytes: consumes them on
     /// success, nothing when more are needed.
-    // On every snapshot key's path: see `rdb::decoder`.
+    // On every snapshot key's path: see the module doc.
     #[inline(always)]
     fn step<T>(&mut self, read: impl FnOnce(&mut Cursor<'_>) -> Read<T>) -> Result<Option<T>, DecodeError> {
         let mut cursor = Cursor::new(&self.buf[self.pos..]);
@@ -432,7 +432,7 @@ enum Record {
 /// Reads an opcode with its operands, or a key with as much of its value
 /// as one step takes (all of it for strings and encoded blobs, the length
 /// for aggregates).
-// On every snapshot key's path: see `rdb::decoder`.
+// On every snapshot key's path: see the module doc.
 #[inline(always)]
 fn read_record(cursor: &mut Cursor<'_>, options: LoadOptions) -> Read<Record> {
     let kind = cursor.u8()?;
