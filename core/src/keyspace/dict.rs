@@ -50,6 +50,10 @@ const INITIAL_SIZE: usize = 4;
 const MIN_FILL_PERCENT: usize = 10;
 /// Empty buckets a rehash step may skip before it gives up for this call.
 const EMPTY_VISITS_PER_STEP: usize = 10;
+/// Keys [`Dict::prefetch`] looks up at once: enough cache misses in flight
+/// to keep a core's line-fill buffers busy, few enough that one round's
+/// loads fit its reorder window.
+const PREFETCH_ROUND: usize = 16;
 
 type Link<V> = Option<Box<Node<V>>>;
 
@@ -231,6 +235,36 @@ impl<V> Dict<V> {
         }
     }
 
+    /// Brings into cache the bucket and the first chain node of each key
+    /// (given by its [`hash_bytes`]), a round of keys at a time, before
+    /// they are inserted one by one.
+    ///
+    /// In a table much larger than the cache each key costs two misses (its
+    /// bucket, then its chain's first node), and a load does little else:
+    /// inserting keys one at a time leaves the core waiting on one miss
+    /// after another. Here the bucket reads of a round do not depend on
+    /// each other, nor do the node reads, so the core has all of them in
+    /// flight together. Plain reads rather than prefetch instructions,
+    /// which a WebAssembly build does not have. While a rehash runs, keys
+    /// may be in either table, and nothing is done.
+    pub fn prefetch(&self, hashes: &[u64]) {
+        let table = &self.tables[0];
+        if self.is_rehashing() || table.buckets.is_empty() {
+            return;
+        }
+        let mask = table.mask();
+        for round in hashes.chunks(PREFETCH_ROUND) {
+            let mut heads: [Option<&Node<V>>; PREFETCH_ROUND] = [None; PREFETCH_ROUND];
+            for (head, hash) in heads.iter_mut().zip(round) {
+                *head = table.buckets[*hash as usize & mask].as_deref();
+            }
+            // Reading each head's key length touches the node's first
+            // line; the sum only keeps the reads from being optimised out.
+            let lengths = heads.iter().flatten().fold(0usize, |sum, node| sum ^ node.key.len());
+            core::hint::black_box(lengths);
+        }
+    }
+
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &[u8]) -> bool {
         self.get(key).is_some()
@@ -264,13 +298,14 @@ impl<V> Dict<V> {
         }
     }
 
-    /// Inserts `key` unless it is present, hashing it once (a load checks
-    /// every key of a snapshot for a duplicate); a present key gets key and
-    /// value back.
-    pub fn insert_absent(&mut self, key: CompactBytes, value: V) -> Result<(), (CompactBytes, V)> {
+    /// Inserts `key` unless it is present (a load checks every key of a
+    /// snapshot for a duplicate); a present key gets key and value back.
+    /// `hash` is the key's [`hash_bytes`], computed once by a loader that
+    /// also [prefetches](Dict::prefetch) with it.
+    pub fn insert_absent(&mut self, hash: u64, key: CompactBytes, value: V) -> Result<(), (CompactBytes, V)> {
+        debug_assert_eq!(hash, hash_bytes(key.as_bytes()));
         self.expand_if_needed();
         self.rehash_step();
-        let hash = hash_bytes(key.as_bytes());
         if self.find_node(hash, key.as_bytes()).is_some() {
             return Err((key, value));
         }

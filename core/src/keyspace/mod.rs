@@ -221,10 +221,19 @@ impl Keyspace {
         }
     }
 
+    /// Brings into cache where the keys of database `index` with these
+    /// [`dict::hash_bytes`]es go, before a load adds them (see [`Dict::prefetch`]).
+    pub fn prefetch(&self, index: usize, hashes: &[u64]) {
+        if let Some(db) = self.dbs.get(index) {
+            db.entries.prefetch(hashes);
+        }
+    }
+
     /// Adds a key read from an RDB with its expiry and access history
     /// (`dbAddRDBLoad`, `objectSetLRUOrLFU`). A key already there (or a
-    /// database out of range) is refused: the key is given back.
-    pub fn load_entry(&mut self, loaded: crate::rdb::decoder::Entry) -> Option<CompactBytes> {
+    /// database out of range) is refused: the key is given back. `hash` is
+    /// the key's [`dict::hash_bytes`].
+    pub fn load_entry(&mut self, loaded: crate::rdb::decoder::Entry, hash: u64) -> Option<CompactBytes> {
         let lru = self.shared.access.restored(loaded.idle_seconds, loaded.freq);
         let Some(db) = self.dbs.get_mut(loaded.db) else {
             return Some(loaded.key);
@@ -236,7 +245,7 @@ impl Keyspace {
             expire_at,
             lru,
         };
-        if let Err((key, entry)) = db.entries.insert_absent(loaded.key, entry) {
+        if let Err((key, entry)) = db.entries.insert_absent(hash, loaded.key, entry) {
             if !self.load_replaces {
                 return Some(key);
             }

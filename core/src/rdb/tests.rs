@@ -265,6 +265,45 @@ fn a_key_twice_is_an_error() {
         .err()
         .expect("dup");
     assert!(error.reason.contains("duplicated key 'k'"), "{error}");
+    // Where the second `k` ended, though keys are added a batch later.
+    assert_eq!(error.offset, 19);
+}
+
+/// `SET key:N value` records for `keys` in `range`.
+fn records(range: core::ops::Range<usize>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for n in range {
+        let key = format!("key:{n}");
+        bytes.extend_from_slice(&[0, key.len() as u8]);
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(b"\x05value");
+    }
+    bytes
+}
+
+#[test]
+fn keys_added_in_batches_land_in_their_databases_up_to_a_bad_record() {
+    // Database 0 presized by `RESIZEDB` (its slots are prefetched), then
+    // database 1 selected mid-batch with no hint (its table grows and
+    // rehashes while it loads), then a record of an unknown type.
+    let mut bytes = b"REDIS0009\xfe\x00\xfb\x80\x00\x00\x01\x2c\x00".to_vec();
+    bytes.extend(records(0..300));
+    bytes.extend_from_slice(b"\xfe\x01");
+    bytes.extend(records(300..1000));
+    let clean = [bytes.as_slice(), b"\xff\0\0\0\0\0\0\0\0"].concat();
+    for chunk in [1, 7, 100_000] {
+        let keyspace = load(&clean, chunk).expect("loads");
+        assert_eq!((keyspace.db_ref(0).len(), keyspace.db_ref(1).len()), (300, 700));
+        assert!(keyspace.db_ref(0).peek(b"key:299").is_some() && keyspace.db_ref(1).peek(b"key:300").is_some());
+        assert!(keyspace.db_ref(0).peek(b"key:300").is_none());
+    }
+    // Fed whole, the keys before the bad record are added before the error.
+    let bad = [bytes.as_slice(), b"\x63\x01k"].concat();
+    let mut keyspace = Keyspace::new(16);
+    let mut loader = Loader::new(LoadOptions::from_config(&Config::new()), NOW, true, None);
+    let error = loader.feed(&mut keyspace, &bad).expect_err("a bad record");
+    assert_eq!(error.reason, "Unknown RDB encoding type 99");
+    assert_eq!(keyspace.total_keys(), 1000);
 }
 
 #[test]
