@@ -60,17 +60,19 @@ fn main() {
         files.push(generated.join(name));
     }
     let mut table = String::from(
-        "/// Every embedded file: URL path, bytes, `Content-Type`.\npub static FILES: &[(&str, &[u8], &str)] = &[\n",
+        "/// Every embedded file: URL path, bytes, `Content-Type`, `ETag`.\npub static FILES: &[(&str, &[u8], &str, &str)] = &[\n",
     );
     for path in &files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let kind = content_type(path).unwrap_or("application/octet-stream");
+        let bytes = std::fs::read(path).unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())));
         let _ = writeln!(
             table,
-            "    ({:?}, include_bytes!({:?}), {:?}),",
+            "    ({:?}, include_bytes!({:?}), {:?}, \"\\\"{:016x}\\\"\"),",
             format!("/{name}"),
             path.display().to_string(),
-            kind
+            kind,
+            fnv1a(&bytes)
         );
     }
     table.push_str("];\n");
@@ -144,6 +146,15 @@ fn bindgen(wasm: &Path, out: &Path) {
 }
 
 /// The `Content-Type` of a file served from `www/` (others are not served).
+/// The 64-bit FNV-1a hash of a file, its `ETag`: it only has to change
+/// when the bytes do, so that a browser revalidating its cached copy gets
+/// `304 Not Modified` until the binary serves something else.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn content_type(path: &Path) -> Option<&'static str> {
     match path.extension()?.to_str()? {
         "html" => Some("text/html; charset=utf-8"),

@@ -6,14 +6,33 @@
 
 include!(concat!(env!("OUT_DIR"), "/dashboard_files.rs"));
 
-/// The embedded file served at `path` (without its query string) and its
-/// `Content-Type`, or `None` (404). `/` is the page itself.
-pub fn file(path: &str) -> Option<(&'static [u8], &'static str)> {
+/// An embedded file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct File {
+    /// Its bytes.
+    pub bytes: &'static [u8],
+    /// Its `Content-Type`.
+    pub content_type: &'static str,
+    /// Its `ETag`: a quoted hash of the bytes, so that a browser's
+    /// revalidation gets `304 Not Modified` while the binary serves the
+    /// same file. Keeping its cached copy also keeps what the browser
+    /// compiled of the wasm (V8's code cache hangs on the cache entry):
+    /// a page loaded again starts the replica in optimised code.
+    pub etag: &'static str,
+}
+
+/// The embedded file served at `path` (without its query string), or
+/// `None` (404). `/` is the page itself.
+pub fn file(path: &str) -> Option<File> {
     let path = if path == "/" { "/index.html" } else { path };
     FILES
         .iter()
         .find(|(name, ..)| *name == path)
-        .map(|&(_, bytes, kind)| (bytes, kind))
+        .map(|&(_, bytes, content_type, etag)| File {
+            bytes,
+            content_type,
+            etag,
+        })
 }
 
 #[cfg(test)]
@@ -22,18 +41,23 @@ mod tests {
 
     #[test]
     fn the_page_its_module_and_the_wasm_are_served() {
-        let (page, kind) = file("/").expect("the page");
-        assert_eq!(kind, "text/html; charset=utf-8");
-        assert!(std::str::from_utf8(page).expect("utf-8").contains("vitrine"));
-        assert_eq!(file("/index.html"), Some((page, kind)));
-        let (glue, kind) = file("/vitrine_web.js").expect("the glue");
-        assert_eq!(kind, "text/javascript; charset=utf-8");
-        assert!(std::str::from_utf8(glue)
+        let page = file("/").expect("the page");
+        assert_eq!(page.content_type, "text/html; charset=utf-8");
+        assert!(std::str::from_utf8(page.bytes).expect("utf-8").contains("vitrine"));
+        assert_eq!(file("/index.html"), Some(page));
+        let glue = file("/vitrine_web.js").expect("the glue");
+        assert_eq!(glue.content_type, "text/javascript; charset=utf-8");
+        assert!(std::str::from_utf8(glue.bytes)
             .expect("utf-8")
             .contains("export class Replica"));
-        let (wasm, kind) = file("/vitrine_web_bg.wasm").expect("the wasm");
-        assert_eq!(kind, "application/wasm");
-        assert_eq!(wasm.get(..4), Some(&b"\0asm"[..]));
+        let wasm = file("/vitrine_web_bg.wasm").expect("the wasm");
+        assert_eq!(wasm.content_type, "application/wasm");
+        assert_eq!(wasm.bytes.get(..4), Some(&b"\0asm"[..]));
+        // Each file its own tag, quoted as HTTP wants.
+        for tag in [page.etag, glue.etag, wasm.etag] {
+            assert!(tag.len() == 18 && tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        }
+        assert!(page.etag != glue.etag && glue.etag != wasm.etag);
         assert!(file("/app.js").is_some() && file("/style.css").is_some());
         assert_eq!(file("/README.md"), None);
         assert_eq!(file("/../Cargo.toml"), None);

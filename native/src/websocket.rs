@@ -149,6 +149,7 @@ struct Request {
     upgrade: bool,
     key: Option<String>,
     version_13: bool,
+    if_none_match: Option<String>,
 }
 
 /// Parses a complete head; `Err` is the status to answer with.
@@ -180,6 +181,7 @@ fn parse_head(head: &[u8]) -> Result<Option<(Request, usize)>, u16> {
         upgrade: has_token("upgrade", "websocket") && has_token("connection", "upgrade"),
         key: header("sec-websocket-key"),
         version_13: header("sec-websocket-version").as_deref() == Some("13"),
+        if_none_match: header("if-none-match"),
     };
     Ok(Some((request, length)))
 }
@@ -205,10 +207,12 @@ pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
 }
 
-/// Writes a complete HTTP response and closes the connection.
-async fn respond(mut stream: TcpStream, status: u16, content_type: &str, body: &[u8]) {
+/// Writes a complete HTTP response and closes the connection. Every
+/// response is revalidated (`no-cache`); a file's carries its `ETag`.
+async fn respond(mut stream: TcpStream, status: u16, content_type: &str, etag: Option<&str>, body: &[u8]) {
     let reason = match status {
         200 => "OK",
+        304 => "Not Modified",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
@@ -217,17 +221,35 @@ async fn respond(mut stream: TcpStream, status: u16, content_type: &str, body: &
         431 => "Request Header Fields Too Large",
         _ => "Service Unavailable",
     };
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
-        body.len()
-    );
+    // A 304 has no body, and says nothing of one.
+    let mut head = if status == 304 {
+        format!("HTTP/1.1 {status} {reason}\r\nCache-Control: no-cache\r\nConnection: close\r\n")
+    } else {
+        format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
+            body.len()
+        )
+    };
     if status == 426 {
         head.push_str("Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n");
+    }
+    if let Some(etag) = etag {
+        head.push_str(&format!("ETag: {etag}\r\n"));
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes()).await;
     let _ = stream.write_all(body).await;
     let _ = stream.shutdown().await;
+}
+
+/// Whether an `If-None-Match` header names `etag` (or is `*`): the
+/// browser's copy is current.
+fn etag_matches(if_none_match: Option<&str>, etag: &str) -> bool {
+    if_none_match.is_some_and(|tags| {
+        tags.split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == "*" || tag == etag)
+    })
 }
 
 /// Answers an error status with a one-line text body.
@@ -237,6 +259,7 @@ async fn refuse(stream: TcpStream, status: u16, why: &str) {
         stream,
         status,
         "text/plain; charset=utf-8",
+        None,
         format!("{why}\n").as_bytes(),
     )
     .await;
@@ -283,7 +306,10 @@ async fn serve(shared: Rc<Shared>, mut stream: TcpStream, guard: OpenGuard) {
     }
     if request.path != "/replication" {
         return match crate::dashboard::file(&request.path) {
-            Some((body, content_type)) => respond(stream, 200, content_type, body).await,
+            Some(file) if etag_matches(request.if_none_match.as_deref(), file.etag) => {
+                respond(stream, 304, "", Some(file.etag), b"").await
+            }
+            Some(file) => respond(stream, 200, file.content_type, Some(file.etag), file.bytes).await,
             None => refuse(stream, 404, "not found").await,
         };
     }
@@ -487,7 +513,18 @@ fn gather(engine: &mut Engine, handle: ClientHandle, frame: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use super::origin_allowed;
+    use super::{etag_matches, origin_allowed};
+
+    #[test]
+    fn etags() {
+        let tag = "\"00ff\"";
+        assert!(etag_matches(Some("\"00ff\""), tag));
+        assert!(etag_matches(Some("\"1\", W/\"00ff\""), tag));
+        assert!(etag_matches(Some("*"), tag));
+        assert!(!etag_matches(Some("\"00fe\""), tag));
+        assert!(!etag_matches(Some("00ff"), tag));
+        assert!(!etag_matches(None, tag));
+    }
 
     #[test]
     fn origins() {

@@ -280,6 +280,34 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
 }
 
 #[test]
+fn a_page_loaded_again_keeps_its_cached_wasm() {
+    let Some(browser) = Browser::start() else {
+        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
+        return;
+    };
+    let (_server, ws_port) = master(&[]);
+    // What the page's wasm cost on the wire: its whole body the first
+    // time, only the headers of a `304 Not Modified` the second (the
+    // browser keeps its copy, and what it compiled of it).
+    let wasm_transfer = || {
+        browser.open(&format!("http://127.0.0.1:{ws_port}/"));
+        browser.wait("the module", "window.replica !== undefined", Duration::from_secs(30));
+        browser.eval(
+            "const [e] = performance.getEntriesByType('resource').filter(e => e.name.endsWith('.wasm'));
+             return [e.transferSize, e.encodedBodySize];",
+        )
+    };
+    let first = wasm_transfer();
+    assert!(first[0].as_u64() > Some(100_000), "{first}");
+    let again = wasm_transfer();
+    let (transferred, body) = (again[0].as_u64().unwrap_or(0), again[1].as_u64().unwrap_or(0));
+    assert!(
+        transferred > 0 && transferred < 1000 && body == first[1].as_u64().unwrap_or(0),
+        "{again}"
+    );
+}
+
+#[test]
 fn refusals_are_explained() {
     let Some(browser) = Browser::start() else {
         eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");

@@ -286,10 +286,15 @@ fn closed_with(socket: &mut WebSocket<TcpStream>) -> Option<u16> {
 
 /// A raw HTTP GET: the status line and the whole response.
 fn http_get(port: u16, path: &str) -> String {
+    http_get_with(port, path, "")
+}
+
+/// A raw HTTP GET with `headers` (each line ending in CRLF) added.
+fn http_get_with(port: u16, path: &str, headers: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n");
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = Vec::new();
     stream
@@ -318,6 +323,22 @@ fn what_a_page_may_not_do_is_refused() {
     assert!(page.contains("Content-Type: text/html"), "{page}");
     assert!(page.contains("<html"), "{page}");
     assert!(http_get(ws_port, "/nothing-here").starts_with("HTTP/1.1 404 "));
+    // A file revalidates with its ETag: 304 and no body while it is the
+    // same, the file again for any other tag.
+    let wasm = http_get(ws_port, "/vitrine_web_bg.wasm");
+    let etag = wasm
+        .lines()
+        .find_map(|line| line.strip_prefix("ETag: "))
+        .expect("an ETag")
+        .to_string();
+    assert!(wasm.starts_with("HTTP/1.1 200 OK\r\n") && wasm.contains("Cache-Control: no-cache"));
+    let same = http_get_with(ws_port, "/vitrine_web_bg.wasm", &format!("If-None-Match: {etag}\r\n"));
+    assert!(same.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{same}");
+    assert!(same.ends_with("\r\n\r\n") && !same.contains("Content-Length"), "{same}");
+    let other = http_get_with(ws_port, "/vitrine_web_bg.wasm", "If-None-Match: \"0\", W/\"1\"\r\n");
+    assert!(other.starts_with("HTTP/1.1 200 OK\r\n") && other.len() > 100_000);
+    let page = http_get_with(ws_port, "/", &format!("If-None-Match: {etag}\r\n"));
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "another file's tag");
     assert!(http_get(ws_port, "/replication").starts_with("HTTP/1.1 426 "));
 
     // Origins: none (a tool) and the page's own pass; a foreign one gets 403.
