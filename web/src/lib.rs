@@ -887,7 +887,11 @@ fn on_open(_: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>, _: 
     inner.after(notes);
 }
 
-fn on_message(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, _: &mut Vec<Note>, event: JsValue) {
+/// A message is applied in its own event when nothing waits before it, up
+/// to a slice's worth of work; the pump takes what is left. Handing every
+/// message to the pump instead cost a task hop each: about 4% of a tab's
+/// full sync.
+fn on_message(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>, event: JsValue) {
     let Some(data) = event.dyn_ref::<MessageEvent>().map(MessageEvent::data) else {
         return;
     };
@@ -895,7 +899,16 @@ fn on_message(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, _: &mut Vec<Note>, eve
     inner.bytes_received += bytes.len() as u64;
     inner.last_rx_ms = now_ms();
     inner.queue.push_back(bytes);
-    if !inner.pumping {
+    if inner.pumping {
+        return;
+    }
+    let started = now_ms();
+    while !inner.closed && now_ms() - started < SLICE_MS {
+        if !inner.feed_next(notes) {
+            return;
+        }
+    }
+    if !inner.closed {
         inner.pumping = true;
         wasm_bindgen_futures::spawn_local(pump(Rc::downgrade(rc)));
     }
