@@ -169,10 +169,19 @@ fn ink(png: &[u8]) -> f64 {
     inked as f64 / total as f64
 }
 
+/// Headless Chromium over WebDriver, or `None` with a note where it is not
+/// installed (`scripts/test` installs it).
+fn browser() -> Option<Browser> {
+    let browser = Browser::start();
+    if browser.is_none() {
+        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
+    }
+    browser
+}
+
 #[test]
 fn the_dashboard_replicates_follows_writes_and_resumes() {
-    let Some(browser) = Browser::start() else {
-        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
+    let Some(browser) = browser() else {
         return;
     };
     let (server, ws_port) = master(&[]);
@@ -281,8 +290,7 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
 
 #[test]
 fn a_page_loaded_again_keeps_its_cached_wasm() {
-    let Some(browser) = Browser::start() else {
-        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
+    let Some(browser) = browser() else {
         return;
     };
     let (_server, ws_port) = master(&[]);
@@ -309,8 +317,7 @@ fn a_page_loaded_again_keeps_its_cached_wasm() {
 
 #[test]
 fn refusals_are_explained() {
-    let Some(browser) = Browser::start() else {
-        eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
+    let Some(browser) = browser() else {
         return;
     };
     let (server, ws_port) = master(&["--websocket-requirepass", "tab-secret"]);
