@@ -145,7 +145,6 @@ fn bindgen(wasm: &Path, out: &Path) {
     }
 }
 
-/// The `Content-Type` of a file served from `www/` (others are not served).
 /// The 64-bit FNV-1a hash of a file, its `ETag`: it only has to change
 /// when the bytes do, so that a browser revalidating its cached copy gets
 /// `304 Not Modified` until the binary serves something else.
@@ -155,6 +154,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The `Content-Type` of a file served from `www/` (others are not served).
 fn content_type(path: &Path) -> Option<&'static str> {
     match path.extension()?.to_str()? {
         "html" => Some("text/html; charset=utf-8"),
