@@ -12,6 +12,16 @@ use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The nested build's compiler flags. The `wasm` profile optimises for
+/// size (`opt-level = "z"`), which also lowers LLVM's inlining threshold
+/// to 5: even a one-line call such as `Vec::push` or a slice bound check
+/// stays a call on every snapshot key's path. At 26 those small callees
+/// are inlined: a million-key load in Chromium computes about a quarter
+/// less, for 8 KB more gzipped wasm (a threshold above 26 adds size and no
+/// speed; benches/README.md has the numbers). A profile cannot set this
+/// on stable cargo, hence the variable.
+const WASM_RUSTFLAGS: &str = "-Cllvm-args=-inline-threshold=26";
+
 /// Variables the outer cargo sets for this script that must not reach the
 /// nested build: its flags and wrappers are for the host (clippy's driver,
 /// coverage flags), and its target settings would redirect the build.
@@ -107,6 +117,7 @@ fn build_wasm(root: &Path) -> PathBuf {
     for name in OUTER_ONLY {
         command.env_remove(name);
     }
+    command.env("CARGO_ENCODED_RUSTFLAGS", WASM_RUSTFLAGS);
     let output = command
         .output()
         .unwrap_or_else(|e| fail(&format!("cannot run cargo to build vitrine-web for {WASM_TARGET}: {e}")));
