@@ -64,7 +64,9 @@ impl CompactBytes {
     }
 
     /// The bytes.
-    #[inline]
+    // On every snapshot key's path (a table lookup compares keys with it):
+    // see `rdb::decoder`.
+    #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             CompactBytes::Inline { len, bytes } => &bytes[..*len as usize],
