@@ -1198,6 +1198,38 @@ fn legacy_idle_and_freq_opcodes() {
     }
 }
 
+/// Redis's loader keeps a key's metadata in signed integers with -1 for
+/// "none": an expiry of -1 ms is no expiry (the key stays, without a TTL,
+/// where -2 is long past and dropped), and an idle time of 2^63 seconds
+/// or more is no idle time.
+#[test]
+fn minus_one_metadata_means_none_as_in_redis() {
+    if !common::redis_available() {
+        return;
+    }
+    let mut file = RdbBuilder::new(10);
+    file.select_db(0);
+    file.expire_ms(-1);
+    file.key(b"forever", &Encoded::String(b("f"), StrEnc::Auto));
+    file.raw(b"\xfc").raw(&(-2i64).to_le_bytes());
+    file.raw(b"\x00\x04gone\x01g");
+    file.idle(1 << 63);
+    file.key(b"fresh", &Encoded::String(b("i"), StrEnc::Auto));
+    let (file, _) = file.finish(Checksum::Valid);
+
+    let check = |kind: Kind| {
+        let server = load(kind, &file, &[]);
+        let mut conn = server.connect();
+        assert_eq!(conn.cmd(&["TTL", "forever"]), b":-1\r\n", "{kind:?}");
+        assert_eq!(conn.cmd(&["EXISTS", "gone"]), b":0\r\n", "{kind:?}");
+        let idle = Resp::parse(&conn.cmd(&["OBJECT", "IDLETIME", "fresh"])).integer();
+        assert!(idle < 10, "{kind:?}: idle {idle}");
+        assert_eq!(conn.cmd(&["DBSIZE"]), b":2\r\n", "{kind:?}");
+    };
+    check(Kind::Redis);
+    check(subject());
+}
+
 /// Empty aggregates (which old Redis versions could save) are skipped
 /// with a warning, not refused (redis-check-rdb does refuse them).
 #[test]

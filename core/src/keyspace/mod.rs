@@ -234,11 +234,11 @@ impl Keyspace {
     /// database out of range) is refused: the key is given back. `hash` is
     /// the key's [`dict::hash_bytes`].
     pub fn load_entry(&mut self, loaded: crate::rdb::decoder::Entry, hash: u64) -> Option<CompactBytes> {
-        let lru = self.shared.access.restored(loaded.idle_seconds, loaded.freq);
+        let lru = self.shared.access.restored(loaded.idle_seconds(), loaded.freq());
         let Some(db) = self.dbs.get_mut(loaded.db) else {
             return Some(loaded.key);
         };
-        let expire_at = loaded.expire_at.unwrap_or(NO_EXPIRY);
+        let expire_at = loaded.expire_at().unwrap_or(NO_EXPIRY);
         let volatile = (expire_at != NO_EXPIRY).then(|| loaded.key.clone());
         let entry = Entry {
             value: loaded.value,

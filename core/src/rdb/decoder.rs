@@ -34,6 +34,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 /// One decoded key with its value and metadata.
+///
+/// Every key of a snapshot is moved from the decoder to the loader's batch
+/// and on to the table, so the metadata is kept as Redis's loader keeps
+/// it, -1 for "not given" ([`NOT_GIVEN`]), rather than as three `Option`s
+/// that would make the entry a quarter larger.
 #[derive(Clone)]
 pub struct Entry {
     /// Database index.
@@ -42,12 +47,30 @@ pub struct Entry {
     pub key: CompactBytes,
     /// The value, in the encoding the load options call for.
     pub value: Value,
-    /// Absolute expiry in Unix milliseconds.
-    pub expire_at: Option<i64>,
-    /// LRU idle time in seconds (`IDLE` opcode).
-    pub idle_seconds: Option<u64>,
-    /// LFU counter (`FREQ` opcode).
-    pub freq: Option<u8>,
+    meta: KeyMeta,
+}
+
+/// The metadata fields of an [`Entry`] (and of the opcodes before a key)
+/// that were not in the file.
+pub const NOT_GIVEN: i64 = -1;
+
+impl Entry {
+    /// Absolute expiry in Unix milliseconds (`EXPIRETIME_MS`). As in
+    /// Redis's loader, an expiry of -1 is no expiry.
+    pub fn expire_at(&self) -> Option<i64> {
+        (self.meta.expire_at != NOT_GIVEN).then_some(self.meta.expire_at)
+    }
+
+    /// LRU idle time in seconds (`IDLE`). As in Redis, which keeps it in a
+    /// signed integer, a time of 2^63 seconds or more counts as not given.
+    pub fn idle_seconds(&self) -> Option<u64> {
+        u64::try_from(self.meta.idle_seconds).ok()
+    }
+
+    /// LFU counter (`FREQ`).
+    pub fn freq(&self) -> Option<u8> {
+        u8::try_from(self.meta.freq).ok()
+    }
 }
 
 /// How the trailing checksum was found.
@@ -104,7 +127,7 @@ enum Phase {
     /// An opcode or a key.
     Body,
     /// The elements of an aggregate value.
-    Value(Box<PartialEntry>),
+    Value(PartialEntry),
     /// The eight checksum bytes after `EOF`.
     Checksum,
     /// Past the end.
@@ -117,15 +140,26 @@ enum Phase {
 struct PartialEntry {
     key: CompactBytes,
     meta: KeyMeta,
-    partial: Partial,
+    partial: Box<Partial>,
 }
 
-/// What opcodes before a key said about it.
-#[derive(Clone, Copy, Default)]
+/// What opcodes before a key said about it: [`NOT_GIVEN`] (-1) when
+/// nothing.
+#[derive(Clone, Copy)]
 struct KeyMeta {
-    expire_at: Option<i64>,
-    idle_seconds: Option<u64>,
-    freq: Option<u8>,
+    expire_at: i64,
+    idle_seconds: i64,
+    freq: i16,
+}
+
+impl Default for KeyMeta {
+    fn default() -> Self {
+        KeyMeta {
+            expire_at: NOT_GIVEN,
+            idle_seconds: NOT_GIVEN,
+            freq: NOT_GIVEN as i16,
+        }
+    }
 }
 
 /// Keep at most this many consumed bytes before moving the rest down.
@@ -262,7 +296,7 @@ impl Decoder {
                     let Phase::Value(entry) = core::mem::replace(&mut self.phase, Phase::Body) else {
                         unreachable!("matched above");
                     };
-                    let PartialEntry { key, meta, partial } = *entry;
+                    let PartialEntry { key, meta, partial } = entry;
                     let value = partial.finish(&options).map_err(|reason| self.error_at(0, reason))?;
                     return Ok(Some(self.entry(key, meta, value)));
                 }
@@ -299,9 +333,10 @@ impl Decoder {
     #[inline(always)]
     fn apply(&mut self, record: Record) -> Option<Item> {
         match record {
-            Record::ExpireAt(ms) => self.meta.expire_at = Some(ms),
-            Record::Idle(seconds) => self.meta.idle_seconds = Some(seconds),
-            Record::Freq(freq) => self.meta.freq = Some(freq),
+            Record::ExpireAt(ms) => self.meta.expire_at = ms,
+            // Redis reads the length into a signed integer.
+            Record::Idle(seconds) => self.meta.idle_seconds = seconds as i64,
+            Record::Freq(freq) => self.meta.freq = i16::from(freq),
             Record::Select(db) => self.db = db,
             Record::ResizeDb { keys, expires } => {
                 return Some(Item::ResizeDb {
@@ -329,7 +364,7 @@ impl Decoder {
                     Begun::Value(value) => return Some(self.entry(key, meta, value)),
                     Begun::Empty => return Some(Item::EmptyKey { db: self.db, key }),
                     Begun::Partial(partial) => {
-                        self.phase = Phase::Value(Box::new(PartialEntry { key, meta, partial }));
+                        self.phase = Phase::Value(PartialEntry { key, meta, partial });
                     }
                 }
             }
@@ -347,9 +382,7 @@ impl Decoder {
             db: self.db,
             key,
             value,
-            expire_at: meta.expire_at,
-            idle_seconds: meta.idle_seconds,
-            freq: meta.freq,
+            meta,
         })
     }
 

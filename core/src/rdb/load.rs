@@ -171,7 +171,7 @@ impl Loader {
     /// Adds one key (`hash` is its [`hash_bytes`]) that ended at `offset`
     /// in the stream, as Redis's `rdbLoadRio` does.
     fn add(&mut self, keyspace: &mut Keyspace, entry: Entry, hash: u64, offset: u64) -> Result<(), DecodeError> {
-        if self.drop_expired && entry.expire_at.is_some_and(|at| at < self.now_ms) {
+        if self.drop_expired && entry.expire_at().is_some_and(|at| at < self.now_ms) {
             self.report.keys_expired += 1;
             return Ok(());
         }

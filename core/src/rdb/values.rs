@@ -30,8 +30,9 @@ pub(crate) enum Begun {
     Value(Value),
     /// An empty aggregate: the key is skipped.
     Empty,
-    /// An aggregate whose elements follow.
-    Partial(Partial),
+    /// An aggregate whose elements follow. Boxed: every string key's
+    /// record carries a `Begun`, which would otherwise be as large as this.
+    Partial(Box<Partial>),
 }
 
 /// An aggregate value being read element by element.
@@ -106,10 +107,10 @@ pub(crate) fn begin(kind: u8, cursor: &mut Cursor<'_>, options: &LoadOptions) ->
                     total: 0,
                 })),
             };
-            Ok(Begun::Partial(Partial {
+            Ok(Begun::Partial(Box::new(Partial {
                 remaining: len,
                 building,
-            }))
+            })))
         }
         kind::HASH_ZIPMAP
         | kind::LIST_ZIPLIST
