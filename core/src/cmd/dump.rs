@@ -18,7 +18,7 @@ use super::keys::already_expired;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::Ctx;
-use crate::keyspace::{DbMut, Entry, NO_EXPIRY};
+use crate::keyspace::{DbMut, Entry};
 use crate::rdb::decoder::{decode_payload, PayloadError};
 use crate::rdb::encoder::{dump_payload, SaveOptions};
 use crate::rdb::LoadOptions;
@@ -123,12 +123,10 @@ fn parse_options(args: Args<'_>, reply: &mut Reply) -> Option<RestoreOptions> {
 /// counts as deleted rather than as expired.
 fn delete_stored(db: &mut DbMut<'_>, key: &[u8]) -> bool {
     let raw = db.raw();
-    let Some((key, entry)) = raw.entries.remove(key) else {
+    let Some((key, _)) = raw.entries.remove(key) else {
         return false;
     };
-    if entry.has_expiry() {
-        raw.volatile.remove(&key);
-    }
+    raw.volatile.remove(&key);
     raw.entries.shrink_if_needed();
     raw.volatile.shrink_if_needed();
     db.signal_modified(&key);
@@ -180,14 +178,7 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     }
     let idle = options.idle_seconds.map(|idle| idle as u64);
     let lru = ctx.keyspace.access().restored(idle, options.freq);
-    ctx.db().add_entry(
-        key,
-        Entry {
-            value,
-            expire_at: deadline.unwrap_or(NO_EXPIRY),
-            lru,
-        },
-    );
+    ctx.db().add_entry(key, Entry { value, lru }, deadline);
     if let (Some(when), false) = (deadline, options.absolute_ttl) {
         let mut propagated = OwnedArgs::with_capacity(args.len() + 1, args.byte_len() + 32);
         for (index, arg) in args.iter().enumerate() {

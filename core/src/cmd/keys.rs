@@ -6,7 +6,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, key_flag::*, Command, Group, KeySpec};
 use super::Ctx;
-use crate::keyspace::{ExpiryMode, NO_EXPIRY};
+use crate::keyspace::ExpiryMode;
 use crate::resp::reply::Reply;
 use crate::resp::request::{Args, OwnedArgs};
 
@@ -189,11 +189,11 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, base_ms: i64, seconds: bool
     when += base_ms;
     let key = args.get(1);
     let mut db = ctx.db();
-    let Some(entry) = db.get_mut(key) else {
+    if db.get_mut(key).is_none() {
         reply.integer(0);
         return;
-    };
-    let current = entry.has_expiry().then_some(entry.expire_at);
+    }
+    let current = db.expire_at(key);
     let refused = (nx && current.is_some())
         || (xx && current.is_none())
         || (gt && current.is_none_or(|c| when <= c))
@@ -246,20 +246,15 @@ fn pexpireat(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 fn ttl_generic(ctx: &mut Ctx<'_>, args: Args<'_>, milliseconds: bool, absolute: bool, reply: &mut Reply) {
     let now = ctx.now_ms();
     let mut db = ctx.db();
-    let Some(entry) = db.get_no_touch(args.get(1)) else {
+    if db.get_no_touch(args.get(1)).is_none() {
         reply.integer(-2);
         return;
-    };
-    if !entry.has_expiry() {
+    }
+    let Some(expire_at) = db.expire_at(args.get(1)) else {
         reply.integer(-1);
         return;
-    }
-    let ttl = if absolute {
-        entry.expire_at
-    } else {
-        entry.expire_at - now
-    }
-    .max(0);
+    };
+    let ttl = if absolute { expire_at } else { expire_at - now }.max(0);
     reply.integer(if milliseconds { ttl } else { (ttl + 500) / 1000 });
 }
 
@@ -312,8 +307,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool, reply: &mut Reply
         }
         db.delete(to);
     }
-    if let Some(entry) = db.remove(from) {
-        db.add_entry(to, entry);
+    if let Some((entry, expire_at)) = db.remove(from) {
+        db.add_entry(to, entry, expire_at);
     }
     ctx.dirty(1);
     if nx {
@@ -371,7 +366,8 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let Some(source) = db.get(from) else {
         return reply.integer(0);
     };
-    let (value, expire_at) = (source.value.duplicate(), source.expire_at);
+    let value = source.value.duplicate();
+    let expire_at = db.expire_at(from);
     let mut target = ctx.keyspace.db(target_db);
     if target.get_mut(to).is_some() {
         if !replace {
@@ -380,8 +376,8 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
         target.delete(to);
     }
     target.add(to, value);
-    if expire_at != NO_EXPIRY {
-        target.set_expiry(to, expire_at);
+    if let Some(at) = expire_at {
+        target.set_expiry(to, at);
     }
     ctx.dirty(1);
     reply.integer(1);
@@ -399,8 +395,8 @@ fn move_(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     if ctx.db().get_mut(key).is_none() || ctx.keyspace.db(target_db).get_mut(key).is_some() {
         return reply.integer(0);
     }
-    if let Some(entry) = ctx.db().remove(key) {
-        ctx.keyspace.db(target_db).add_entry(key, entry);
+    if let Some((entry, expire_at)) = ctx.db().remove(key) {
+        ctx.keyspace.db(target_db).add_entry(key, entry, expire_at);
     }
     ctx.dirty(1);
     reply.integer(1);

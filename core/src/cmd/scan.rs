@@ -174,8 +174,8 @@ fn keys(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     let db = ctx.keyspace.db_ref(ctx.client.db);
     let header = reply.deferred(DeferredKind::Array);
     let mut count = 0;
-    for (key, entry) in db.iter() {
-        if (everything || glob_match(pattern, key, false)) && !entry.is_expired(now) {
+    for (key, _) in db.iter() {
+        if (everything || glob_match(pattern, key, false)) && !db.is_expired(key, now) {
             reply.bulk(key);
             count += 1;
         }

@@ -760,12 +760,8 @@ pub fn rewrite_commands<E>(
                     }
                 }
             }
-            if entry.expire_at != crate::keyspace::db::NO_EXPIRY {
-                command_head(
-                    &mut out,
-                    3,
-                    &[b"PEXPIREAT", key, number.format(entry.expire_at).as_bytes()],
-                );
+            if let Some(at) = db.expire_at(key) {
+                command_head(&mut out, 3, &[b"PEXPIREAT", key, number.format(at).as_bytes()]);
             }
             sink(&out)?;
             out.clear();

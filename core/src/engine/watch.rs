@@ -42,10 +42,7 @@ pub(crate) fn sync_listeners(server: &Server, keyspace: &mut Keyspace) {
 }
 
 fn logically_expired(keyspace: &Keyspace, db: usize, key: &[u8]) -> bool {
-    keyspace
-        .db_ref(db)
-        .peek(key)
-        .is_some_and(|entry| entry.is_expired(keyspace.now_ms()))
+    keyspace.db_ref(db).is_expired(key, keyspace.now_ms())
 }
 
 /// WATCH `key` in the client's database.
@@ -152,7 +149,7 @@ pub fn touch_all_in_db(
         if !exists_in_emptied && replacement.is_none() {
             continue;
         }
-        let replacement_expired = replacement.is_some_and(|e| e.is_expired(now));
+        let replacement_expired = replaced_with.is_some_and(|r| keyspace.db_ref(r).is_expired(key, now));
         for watcher in watchers.iter_mut() {
             if watcher.expired {
                 if replacement.is_none() {

@@ -15,8 +15,8 @@ use core::ops::Deref;
 
 /// Bytes stored inline before a heap block is needed: 22 on 64 bits (the
 /// size of the heap form and one more word), 18 in the browser's wasm32,
-/// where a key's table node, 4 bytes smaller, then takes a 64-byte block of
-/// memory instead of 72.
+/// where a hash field's node (field, value, link: 44 bytes) then fits a
+/// 48-byte block of memory instead of 56.
 pub const INLINE_CAPACITY: usize = if cfg!(target_pointer_width = "64") { 22 } else { 18 };
 
 /// An immutable byte string, inline when short. Ordered bytewise (memcmp),

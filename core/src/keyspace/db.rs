@@ -7,44 +7,28 @@ use super::value::Value;
 use super::{KeyEvent, KeyspaceShared};
 use crate::util::rng::Rng;
 
-/// Marks "no expiry" in [`Entry::expire_at`]. Redis stores expiries as
-/// signed milliseconds; `i64::MIN` is never a stored deadline because a
-/// master deletes keys whose deadline has passed.
-pub const NO_EXPIRY: i64 = i64::MIN;
-
-/// A key's value with its metadata. 32 bytes, so a key-table node (key,
-/// entry, chain link) is 64 bytes: one allocator size class.
+/// A key's value with its metadata. 24 bytes, so a key-table node (key,
+/// entry, chain link) is 56 bytes natively and 48 in the browser's wasm32.
+/// The expiry is not here but in [`Db`]'s index of keys that have one, as
+/// Redis keeps it in its `expires` dict: most keys have none, and every
+/// key's node would otherwise carry 8 bytes for it.
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// The value.
     pub value: Value,
-    /// Absolute expiry in Unix milliseconds, or [`NO_EXPIRY`].
-    pub expire_at: i64,
     /// Last access, LRU or LFU ([`super::access`]): `OBJECT IDLETIME`
     /// and `OBJECT FREQ` read it.
     pub lru: u32,
 }
 
-impl Entry {
-    /// Whether a deadline is set.
-    #[inline]
-    pub fn has_expiry(&self) -> bool {
-        self.expire_at != NO_EXPIRY
-    }
-
-    /// Whether the deadline has passed at `now_ms`.
-    #[inline]
-    pub fn is_expired(&self, now_ms: i64) -> bool {
-        self.expire_at != NO_EXPIRY && self.expire_at < now_ms
-    }
-}
-
-/// A database: keys → entries, plus the set of keys that have an expiry
-/// (what active expiry samples and `INFO keyspace` counts as `expires`).
+/// A database: keys → entries, plus the keys that have an expiry with
+/// their deadlines (what active expiry samples and `INFO keyspace` counts
+/// as `expires`).
 #[derive(Default)]
 pub struct Db {
     pub(crate) entries: Dict<Entry>,
-    pub(crate) volatile: Dict<()>,
+    /// Absolute expiries in Unix milliseconds, of keys in `entries` only.
+    pub(crate) volatile: Dict<i64>,
     /// Where the active-expiry sweep continues (a `volatile` SCAN cursor).
     pub(crate) expire_cursor: u64,
     /// Running average TTL of sampled keys (`INFO keyspace avg_ttl`).
@@ -75,6 +59,23 @@ impl Db {
     /// The raw entry, ignoring expiry (for persistence and tests).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
         self.entries.get(key)
+    }
+
+    /// The absolute expiry of `key` in Unix milliseconds, if it has one
+    /// (expired or not). A database without expiries answers without
+    /// hashing the key.
+    #[inline]
+    pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        if self.volatile.is_empty() {
+            return None;
+        }
+        self.volatile.get(key).copied()
+    }
+
+    /// Whether `key` has an expiry that passed at `now_ms`.
+    #[inline]
+    pub fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        self.expire_at(key).is_some_and(|at| at < now_ms)
     }
 
     /// The raw entry for a change that is no access (SORT converting a
@@ -140,9 +141,7 @@ impl<'a> DbMut<'a> {
     /// Applies lazy expiry to `key`; returns whether it must be treated as
     /// absent.
     fn expire_if_needed(&mut self, key: &[u8]) -> bool {
-        let now = self.shared.now_ms;
-        let expired = self.db.entries.get(key).is_some_and(|e| e.is_expired(now));
-        if !expired {
+        if !self.db.is_expired(key, self.shared.now_ms) {
             return false;
         }
         match self.shared.expiry_mode {
@@ -242,28 +241,33 @@ impl<'a> DbMut<'a> {
         !self.expire_if_needed(key) && self.db.entries.contains_key(key)
     }
 
+    /// The absolute expiry of `key` in Unix milliseconds, if it has one
+    /// (no lazy expiry, statistics or LRU: the caller looked the key up).
+    pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
+        self.db.expire_at(key)
+    }
+
     /// Adds a key the caller checked is absent (`dbAdd`). Signals blocked
     /// clients when a list or sorted set appears.
     pub fn add(&mut self, key: &[u8], value: Value) -> &mut Value {
         let entry = Entry {
             value,
-            expire_at: NO_EXPIRY,
             lru: self.shared.access.initial(),
         };
-        &mut self.add_entry(key, entry).value
+        &mut self.add_entry(key, entry, None).value
     }
 
     /// Adds a key the caller checked is absent with the metadata it had
     /// elsewhere (RENAME and MOVE keep a value's expiry and access field).
-    pub fn add_entry(&mut self, key: &[u8], entry: Entry) -> &mut Entry {
+    pub fn add_entry(&mut self, key: &[u8], entry: Entry, expire_at: Option<i64>) -> &mut Entry {
         self.signal_modified(key);
         if self.shared.blocked_keys > 0 && matches!(entry.value, Value::List(_) | Value::ZSet(_)) {
             self.shared
                 .events
                 .push(KeyEvent::Ready(self.index, CompactBytes::new(key)));
         }
-        if entry.has_expiry() {
-            self.db.volatile.insert(CompactBytes::new(key), ());
+        if let Some(at) = expire_at {
+            self.db.volatile.insert(CompactBytes::new(key), at);
         }
         self.db.entries.insert_new(CompactBytes::new(key), entry)
     }
@@ -272,17 +276,15 @@ impl<'a> DbMut<'a> {
     /// the expiry unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         self.signal_modified(key);
-        let now = self.shared.now_ms;
-        let mode = self.shared.expiry_mode;
+        let expired = self.shared.expiry_mode == ExpiryMode::Delete && self.db.is_expired(key, self.shared.now_ms);
         match self.db.entries.get_mut(key) {
-            Some(entry) if !(mode == ExpiryMode::Delete && entry.is_expired(now)) => {
+            Some(entry) if !expired => {
                 entry.value = value;
                 // A new object, but under LFU it inherits the old counter (`dbOverwrite`).
                 if !self.shared.access.is_lfu() {
                     entry.lru = self.shared.access.initial();
                 }
-                if !keep_ttl && entry.has_expiry() {
-                    entry.expire_at = NO_EXPIRY;
+                if !keep_ttl && !self.db.volatile.is_empty() {
                     self.db.volatile.remove(key);
                 }
             }
@@ -296,17 +298,20 @@ impl<'a> DbMut<'a> {
         }
     }
 
-    /// Deletes `key`; returns its entry if it existed and was not expired.
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+    /// Deletes `key`; returns its entry and expiry if it existed and was
+    /// not expired.
+    pub fn remove(&mut self, key: &[u8]) -> Option<(Entry, Option<i64>)> {
         if self.expire_if_needed(key) {
             return None;
         }
         let (key, entry) = self.db.entries.remove(key)?;
         self.signal_modified(&key);
-        if entry.has_expiry() {
-            self.db.volatile.remove(&key);
-        }
-        Some(entry)
+        let expire_at = if self.db.volatile.is_empty() {
+            None
+        } else {
+            self.db.volatile.remove(&key).map(|(_, at)| at)
+        };
+        Some((entry, expire_at))
     }
 
     /// Deletes `key` and shrinks the table if it became sparse.
@@ -333,13 +338,14 @@ impl<'a> DbMut<'a> {
     /// Sets an absolute expiry on an existing key; returns false when the
     /// key is absent.
     pub fn set_expiry(&mut self, key: &[u8], when_ms: i64) -> bool {
-        let Some(entry) = self.db.entries.get_mut(key) else {
+        if !self.db.entries.contains_key(key) {
             return false;
-        };
-        let had = entry.has_expiry();
-        entry.expire_at = when_ms;
-        if !had {
-            self.db.volatile.insert_new(CompactBytes::new(key), ());
+        }
+        match self.db.volatile.get_mut(key) {
+            Some(at) => *at = when_ms,
+            None => {
+                self.db.volatile.insert_new(CompactBytes::new(key), when_ms);
+            }
         }
         self.signal_modified(key);
         true
@@ -347,15 +353,11 @@ impl<'a> DbMut<'a> {
 
     /// Removes the expiry of `key`; returns whether there was one.
     pub fn remove_expiry(&mut self, key: &[u8]) -> bool {
-        match self.db.entries.get_mut(key) {
-            Some(entry) if entry.has_expiry() => {
-                entry.expire_at = NO_EXPIRY;
-                self.db.volatile.remove(key);
-                self.signal_modified(key);
-                true
-            }
-            _ => false,
+        let removed = self.db.volatile.remove(key).is_some();
+        if removed {
+            self.signal_modified(key);
         }
+        removed
     }
 
     /// A random key (`RANDOMKEY`): expired keys met on the way are deleted
@@ -365,9 +367,9 @@ impl<'a> DbMut<'a> {
         let all_volatile = self.db.volatile.len() == self.db.entries.len();
         let mut tries = 0;
         loop {
-            let (key, entry) = self.db.entries.random(rng)?;
+            let (key, _) = self.db.entries.random(rng)?;
             let key = key.clone();
-            if entry.is_expired(self.shared.now_ms) {
+            if self.db.is_expired(&key, self.shared.now_ms) {
                 match self.shared.expiry_mode {
                     ExpiryMode::Delete => {
                         self.delete_expired(&key);

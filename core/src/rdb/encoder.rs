@@ -153,10 +153,10 @@ impl<S: Sink> Encoder<S> {
 
     /// One key (`rdbSaveKeyValuePair`): its expiry, its idle time or
     /// counter if the eviction policy keeps them, its type, name and value.
-    pub fn key(&mut self, key: &[u8], entry: &Entry, access: &Access) -> Result<(), S::Error> {
-        if entry.has_expiry() {
+    pub fn key(&mut self, key: &[u8], entry: &Entry, expire_at: Option<i64>, access: &Access) -> Result<(), S::Error> {
+        if let Some(at) = expire_at {
             self.buf.push(opcode::EXPIRETIME_MS);
-            self.buf.extend_from_slice(&entry.expire_at.to_le_bytes());
+            self.buf.extend_from_slice(&at.to_le_bytes());
         }
         let options = self.values.options;
         if options.save_idle {
@@ -220,7 +220,7 @@ pub fn write_keyspace<S: Sink>(
         }
         encoder.select_db(index, db.len(), db.expires_len())?;
         for (key, entry) in db.iter() {
-            encoder.key(key, entry, keyspace.access())?;
+            encoder.key(key, entry, db.expire_at(key), keyspace.access())?;
             after_key();
         }
     }

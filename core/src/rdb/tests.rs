@@ -104,10 +104,10 @@ fn snapshot(keyspace: &Keyspace) -> BTreeMap<(usize, Vec<u8>), String> {
                 other => format!("{:?}", other.as_str().map(|s| s.to_vec())),
             };
             let line = format!(
-                "{} {} {} {}",
+                "{} {} {:?} {}",
                 entry.value.value_type().name(),
                 entry.value.encoding_name(),
-                entry.expire_at,
+                db.expire_at(key),
                 contents
             );
             out.insert((index, key.to_vec()), line);
