@@ -156,10 +156,14 @@ pub fn fork_child(work: impl FnOnce() -> i32) -> Result<u32, String> {
 }
 
 /// Forks a child that writes the dump into a pipe rather than a file
-/// (`rdbSaveToSlavesSockets`, diskless replication); returns its pid and
-/// the pipe's read end, which the parent reads in its event loop. The
-/// same single-thread reasoning as [`fork_save`] applies.
-pub fn fork_stream(keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<(u32, std::os::fd::OwnedFd), String> {
+/// (`rdbSaveToSlavesSockets`, diskless replication), then `end_mark`;
+/// returns its pid and the pipe's read end, which the parent reads in its
+/// event loop. The same single-thread reasoning as [`fork_save`] applies.
+pub fn fork_stream(
+    keyspace: &Keyspace,
+    request: &SaveRequest<'_>,
+    end_mark: &[u8],
+) -> Result<(u32, std::os::fd::OwnedFd), String> {
     use std::os::fd::FromRawFd;
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 writes two descriptors into the array we own.
@@ -180,8 +184,10 @@ pub fn fork_stream(keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<(u3
         crate::log::set_role('C');
         drop(read_end);
         let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            match encode(keyspace, request, FileSink(File::from(write_end))) {
-                Ok(_) => 0,
+            let written = encode(keyspace, request, FileSink(File::from(write_end)))
+                .and_then(|FileSink(mut pipe)| pipe.write_all(end_mark));
+            match written {
+                Ok(()) => 0,
                 Err(error) => {
                     crate::warning!("Write error saving DB to the replicas' pipe: {}", os_error(&error));
                     1

@@ -8,7 +8,7 @@
 mod common;
 
 use common::dataset::{assert_same, Dataset};
-use common::repl::{info_field, live_writes, populate, wait_in_sync};
+use common::repl::{info_field, live_writes, populate, wait_for, wait_in_sync};
 use common::{encode, redis_available, Kind, Server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -190,6 +190,11 @@ fn max_replicas_starts_one_transfer_for_both_without_waiting_the_delay() {
     let on_master = Dataset::read_port(master.port);
     assert_same(&on_master, "vitrine master", &Dataset::read_port(first.port), "first");
     assert_same(&on_master, "vitrine master", &Dataset::read_port(second.port), "second");
+    // The replicas have the whole snapshot when the child wrote it; the
+    // master marks them online when it notices the child's exit.
+    wait_for("both transfers marked done", Duration::from_secs(5), || {
+        master.log().matches("succeeded (socket)").count() == 2
+    });
     let log = master.log();
     assert!(log.contains("Delay next BGSAVE for diskless SYNC"), "{log}");
     assert_eq!(

@@ -43,8 +43,11 @@
 //! ([`super::Host::start_socket_save`]); each replica gets
 //! `$EOF:<40 hex chars>\r\n`, the bytes as they arrive
 //! ([`super::Engine::socket_save_data`], read from the pipe only as fast as
-//! the slowest replica takes them), then the same 40 characters. It is
-//! online then, but its stream starts only at its first `REPLCONF ACK`, so
+//! the slowest replica takes them), the same 40 characters last: the child
+//! writes them after the snapshot, as Redis's does, so a replica has the
+//! whole transfer as soon as the child wrote it, not when the child's exit
+//! is noticed (a cron tick later). It is online once the child exited,
+//! but its stream starts only at its first `REPLCONF ACK`, so
 //! nothing is glued to the end mark. No keep-alive newline interleaves with
 //! a streamed snapshot, and no replica arriving meanwhile shares it.
 //!
@@ -135,6 +138,11 @@ pub struct Replica {
     /// Online after a streamed snapshot, its stream held until its first
     /// `REPLCONF ACK` (`repl_start_cmd_stream_on_ack`).
     stream_on_ack: bool,
+    /// It acknowledged while its streamed snapshot was still counted as
+    /// in transfer: it had read the end mark and loaded before the master
+    /// noticed the child's exit, so its stream need not wait for another
+    /// ACK (a second later).
+    acked_in_transfer: bool,
     /// A browser replica ([`super::browser`]): served diskless only and
     /// left out of `connected_slaves`.
     pub browser: bool,
@@ -193,9 +201,6 @@ pub struct MasterState {
     waiters: Vec<Waiter>,
     /// Encoding buffer, reused.
     scratch: Vec<u8>,
-    /// The 40 characters that end the snapshot a child streams
-    /// (`$EOF:<mark>` before it, the mark after it).
-    eof_mark: Vec<u8>,
     /// Every replica of the running streamed snapshot left: its child was
     /// ended.
     transfer_abandoned: bool,
@@ -480,6 +485,7 @@ fn entry_for<'a>(server: &'a mut Server, state: &ClientState) -> &'a mut Replica
         file: None,
         progress_ms: server.now_ms,
         stream_on_ack: false,
+        acked_in_transfer: false,
         browser: state.has(client_flag::BROWSER),
     });
     let last = server.master.replicas.len() - 1;
@@ -533,6 +539,9 @@ pub fn replconf(server: &mut Server, state: &mut ClientState, reply: &mut Reply,
                 replica.ack_offset = offset;
             }
             replica.ack_time_ms = now;
+            if replica.socket_pos.is_some() {
+                replica.acked_in_transfer = true;
+            }
             if replica.stream_on_ack && replica.state == ReplicaState::Online {
                 // `replicaStartCommandStream`: the stream held since the
                 // snapshot follows the end mark only now.
@@ -755,8 +764,16 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     let socket_target = (server.config.bool(Id::ReplDisklessSync) || only_browsers) && all_eof;
     let target = if socket_target { "replicas sockets" } else { "disk" };
     server.log(2, &format!("Starting BGSAVE for SYNC with target: {}", target));
+    // The 40 characters around a streamed snapshot (`$EOF:<mark>` before
+    // it, the mark after it): random hex, as Redis's `getRandomHexChars`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut mark = [0u8; EOF_MARK_LEN];
+    server.rng.fill(&mut mark);
+    for byte in &mut mark {
+        *byte = HEX[usize::from(*byte & 15)];
+    }
     let started = if socket_target {
-        persistence::socket_save(keyspace, server).is_ok()
+        persistence::socket_save(keyspace, server, &mark).is_ok()
     } else {
         persistence::background_save(keyspace, server).is_ok()
     };
@@ -786,14 +803,6 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     let offset = server.replication.offset();
     let mut preamble = Vec::new();
     if socket_target {
-        // Random hex, as Redis's `getRandomHexChars`.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut mark = [0u8; EOF_MARK_LEN];
-        server.rng.fill(&mut mark);
-        for byte in &mut mark {
-            *byte = HEX[usize::from(*byte & 15)];
-        }
-        server.master.eof_mark = mark.to_vec();
         server.master.transfer_abandoned = false;
         server.master.socket.start();
         preamble.extend_from_slice(b"$EOF:");
@@ -856,15 +865,27 @@ pub(crate) fn socket_save_wants_data(server: &Server) -> bool {
     server.master.socket.wants_data(server.master.slowest_socket_position())
 }
 
-/// The child streamed the whole snapshot: the end mark follows it, and
-/// each replica goes online once it sent both.
+/// The child streamed the whole snapshot and its end mark: each replica
+/// goes online once it sent them, at once if it already has.
 fn socket_transfer_complete(server: &mut Server) {
-    let mark = core::mem::take(&mut server.master.eof_mark);
-    server.master.socket.push(&mark);
     server.master.socket.complete = true;
-    let serving = socket_replicas(server);
-    for id in serving {
-        server.wake(id);
+    let end = server.master.socket.end();
+    let mut index = 0;
+    while index < server.master.replicas.len() {
+        let replica = &server.master.replicas[index];
+        match replica.socket_pos {
+            Some(position) if position >= end => {
+                let id = replica.id;
+                socket_transfer_sent(server, index);
+                server.wake(id);
+            }
+            Some(_) => {
+                let id = replica.id;
+                server.wake(id);
+            }
+            None => {}
+        }
+        index += 1;
     }
 }
 
@@ -876,7 +897,7 @@ fn socket_transfer_sent(server: &mut Server, index: usize) {
     replica.state = ReplicaState::Online;
     replica.socket = false;
     replica.socket_pos = None;
-    replica.stream_on_ack = true;
+    replica.stream_on_ack = !replica.acked_in_transfer;
     replica.ack_time_ms = now;
     let name = replica.name();
     server.log(

@@ -103,16 +103,18 @@ pub trait Host {
         Err(String::from("this host cannot save in the background"))
     }
 
-    /// Starts a child that writes `keyspace` as an RDB (no file) and hands
-    /// its bytes back with [`Engine::socket_save_data`], from a snapshot
-    /// taken now (diskless replication). Its end is reported as a
-    /// background save's, after its last byte. Returns its process id.
+    /// Starts a child that writes `keyspace` as an RDB (no file) followed
+    /// by `end_mark`, and hands those bytes back with
+    /// [`Engine::socket_save_data`], from a snapshot taken now (diskless
+    /// replication). Its end is reported as a background save's, after its
+    /// last byte. Returns its process id.
     fn start_socket_save(
         &mut self,
         keyspace: &Keyspace,
         request: &persistence::SaveRequest<'_>,
+        end_mark: &[u8],
     ) -> Result<u32, String> {
-        let _ = (keyspace, request);
+        let _ = (keyspace, request, end_mark);
         Err(String::from("this host cannot stream a snapshot"))
     }
 

@@ -205,12 +205,12 @@ pub fn background_save(keyspace: &Keyspace, server: &mut Server) -> Result<(), S
 /// Starts a child streaming the dump to replicas through the host
 /// (`rdbSaveToSlavesSockets`): its bytes arrive with
 /// [`super::Engine::socket_save_data`], its end as a background save's.
-pub fn socket_save(keyspace: &Keyspace, server: &mut Server) -> Result<(), SaveFailed> {
+pub fn socket_save(keyspace: &Keyspace, server: &mut Server, end_mark: &[u8]) -> Result<(), SaveFailed> {
     if server.persistence.bgsave_in_progress() {
         return Err(SaveFailed);
     }
     let result = with_request(server, |server, request| {
-        server.host.start_socket_save(keyspace, request)
+        server.host.start_socket_save(keyspace, request, end_mark)
     });
     match result {
         Ok(pid) => {

@@ -286,9 +286,14 @@ impl Host for NativeHost {
         Ok(pid)
     }
 
-    fn start_socket_save(&mut self, keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<u32, String> {
+    fn start_socket_save(
+        &mut self,
+        keyspace: &Keyspace,
+        request: &SaveRequest<'_>,
+        end_mark: &[u8],
+    ) -> Result<u32, String> {
         let shared = self.shared.borrow().clone().ok_or("the server is not running")?;
-        let (pid, pipe) = crate::persist::fork_stream(keyspace, request)?;
+        let (pid, pipe) = crate::persist::fork_stream(keyspace, request, end_mark)?;
         self.save_child = Some(pid);
         self.pipe_drained.set(false);
         tokio::task::spawn_local(read_pipe(pipe, shared, self.pipe_drained.clone()));
