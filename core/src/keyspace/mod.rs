@@ -337,8 +337,9 @@ impl Keyspace {
 mod tests {
     use super::*;
 
-    /// A key-table node is its key, this entry and a link: a 56-byte
-    /// allocation natively (a jemalloc size class), 48 in wasm32.
+    /// A key-table node is its key, this entry and a link: 56 bytes
+    /// natively (still a 64-byte jemalloc block), 48 in wasm32 (a 56-byte
+    /// dlmalloc chunk instead of 64).
     #[test]
     fn an_entry_is_three_words() {
         assert_eq!(core::mem::size_of::<Entry>(), 24);
