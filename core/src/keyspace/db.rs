@@ -63,12 +63,9 @@ impl Db {
 
     /// The absolute expiry of `key` in Unix milliseconds, if it has one
     /// (expired or not). A database without expiries answers without
-    /// hashing the key.
+    /// hashing the key (an empty `Dict` does not).
     #[inline]
     pub fn expire_at(&self, key: &[u8]) -> Option<i64> {
-        if self.volatile.is_empty() {
-            return None;
-        }
         self.volatile.get(key).copied()
     }
 
@@ -284,7 +281,7 @@ impl<'a> DbMut<'a> {
                 if !self.shared.access.is_lfu() {
                     entry.lru = self.shared.access.initial();
                 }
-                if !keep_ttl && !self.db.volatile.is_empty() {
+                if !keep_ttl {
                     self.db.volatile.remove(key);
                 }
             }
@@ -306,11 +303,7 @@ impl<'a> DbMut<'a> {
         }
         let (key, entry) = self.db.entries.remove(key)?;
         self.signal_modified(&key);
-        let expire_at = if self.db.volatile.is_empty() {
-            None
-        } else {
-            self.db.volatile.remove(&key).map(|(_, at)| at)
-        };
+        let expire_at = self.db.volatile.remove(&key).map(|(_, at)| at);
         Some((entry, expire_at))
     }
 
