@@ -68,6 +68,7 @@ use crate::repl::psync::{self, Decision, FullResyncReason, Request};
 use crate::repl::{Backlog, ReplId};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
+use crate::util::rng::Rng;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -764,18 +765,10 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     let socket_target = (server.config.bool(Id::ReplDisklessSync) || only_browsers) && all_eof;
     let target = if socket_target { "replicas sockets" } else { "disk" };
     server.log(2, &format!("Starting BGSAVE for SYNC with target: {}", target));
-    // The 40 characters around a streamed snapshot (`$EOF:<mark>` before
-    // it, the mark after it): random hex, as Redis's `getRandomHexChars`.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut mark = [0u8; EOF_MARK_LEN];
-    server.rng.fill(&mut mark);
-    for byte in &mut mark {
-        *byte = HEX[usize::from(*byte & 15)];
-    }
-    let started = if socket_target {
-        persistence::socket_save(keyspace, server, &mark).is_ok()
-    } else {
-        persistence::background_save(keyspace, server).is_ok()
+    let mark = socket_target.then(|| eof_mark(&mut server.rng));
+    let started = match &mark {
+        Some(mark) => persistence::socket_save(keyspace, server, mark).is_ok(),
+        None => persistence::background_save(keyspace, server).is_ok(),
     };
     let (current_id, mut current_reply) = match current {
         Some((id, reply)) => (Some(id), Some(reply)),
@@ -802,11 +795,11 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
     }
     let offset = server.replication.offset();
     let mut preamble = Vec::new();
-    if socket_target {
+    if let Some(mark) = &mark {
         server.master.transfer_abandoned = false;
         server.master.socket.start();
         preamble.extend_from_slice(b"$EOF:");
-        preamble.extend_from_slice(&mark);
+        preamble.extend_from_slice(mark);
         preamble.extend_from_slice(b"\r\n");
     }
     for id in waiting {
@@ -826,6 +819,18 @@ fn start_bgsave_for_replication(keyspace: &Keyspace, server: &mut Server, curren
             send_to(server, id, reply, &preamble);
         }
     }
+}
+
+/// The 40 characters around a streamed snapshot (`$EOF:<mark>` before it,
+/// the mark after it): random hex, as Redis's `getRandomHexChars`.
+fn eof_mark(rng: &mut Rng) -> [u8; EOF_MARK_LEN] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut mark = [0u8; EOF_MARK_LEN];
+    rng.fill(&mut mark);
+    for byte in &mut mark {
+        *byte = HEX[usize::from(*byte & 15)];
+    }
+    mark
 }
 
 /// The replicas receiving the streamed snapshot.
