@@ -223,22 +223,61 @@ function renderValue(flash = false) {
 
 // ---- live changes -----------------------------------------------------------
 
+// The feed and a selected value are redrawn at most ten times a second,
+// from what changed since. Drawing a row (and re-reading the selected
+// value) for every event took the page's thread longer than the stream
+// gave it at 10,000 writes a second, and every later event waited for it:
+// 17 ms at the median and 52 ms at p99 from the master's write to a
+// listener, against 0.8 and 2 ms for a page that does not draw.
+const REDRAW_MS = 100;
+// Rows added per redraw: all the changes up to 500 writes a second; above,
+// the newest of each tenth of a second (the chart shows the rate).
+const ROWS_PER_REDRAW = 50;
+let unseen = [];           // changes not drawn yet, oldest first: { at, event }
+let valueChanged = false;
+let redrawTimer = null;
+
 function onChange(event) {
   perSecond[perSecond.length - 1]++;
+  unseen.push({ at: Date.now(), event });
+  if (unseen.length >= 2 * ROWS_PER_REDRAW) unseen = unseen.slice(-ROWS_PER_REDRAW);
+  if (selected && (event.key == null || (event.db === selected.db && event.key === selected.key))) {
+    valueChanged = true;
+  }
+  redrawTimer ??= setTimeout(redraw, REDRAW_MS);
+}
+
+function redraw() {
+  redrawTimer = null;
+  const feed = $("feed");
+  feed.prepend(...unseen.slice(-ROWS_PER_REDRAW).reverse().map(feedRow));
+  unseen = [];
+  while (feed.children.length > FEED) feed.lastChild.remove();
+  if (valueChanged) {
+    valueChanged = false;
+    renderValue(true);
+  }
+}
+
+function feedRow({ at, event }) {
   const item = document.createElement("li");
   const time = document.createElement("time");
-  time.textContent = new Date().toLocaleTimeString();
+  time.textContent = clockText(at);
   const command = document.createElement("span");
   command.className = "cmd";
   command.textContent = event.command;
   const where = document.createElement("span");
   where.textContent = event.key == null ? `db ${event.db}` : `db ${event.db} ${event.key}`;
   item.append(time, command, where);
-  const feed = $("feed");
-  feed.prepend(item);
-  while (feed.children.length > FEED) feed.lastChild.remove();
-  const touchesSelected = selected && (event.key == null || (event.db === selected.db && event.key === selected.key));
-  if (touchesSelected) renderValue(true);
+  return item;
+}
+
+// Formatting a time is costly; a batch of rows mostly shares one second.
+let clock = { second: NaN, text: "" };
+function clockText(ms) {
+  const second = Math.floor(ms / 1000);
+  if (second !== clock.second) clock = { second, text: new Date(ms).toLocaleTimeString() };
+  return clock.text;
 }
 
 function drawChart() {
