@@ -223,15 +223,15 @@ function renderValue(flash = false) {
 
 // ---- live changes -----------------------------------------------------------
 
-// The feed and a selected value are redrawn at most ten times a second,
+// The feed and a selected value are redrawn at most four times a second,
 // from what changed since. Drawing a row (and re-reading the selected
 // value) for every event took the page's thread longer than the stream
 // gave it at 10,000 writes a second, and every later event waited for it:
 // 17 ms at the median and 52 ms at p99 from the master's write to a
 // listener, against 0.8 and 2 ms for a page that does not draw.
-const REDRAW_MS = 100;
-// Rows added per redraw: all the changes up to 500 writes a second; above,
-// the newest of each tenth of a second (the chart shows the rate).
+const REDRAW_MS = 250;
+// Rows added per redraw: all the changes up to 200 writes a second; above,
+// the newest of each quarter of a second (the chart shows the rate).
 const ROWS_PER_REDRAW = 50;
 let unseen = [];           // changes not drawn yet, oldest first: { at, event }
 let valueChanged = false;
