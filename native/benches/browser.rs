@@ -15,6 +15,9 @@
 //!    page's `change` listener reads the value back (`replica.get`) and
 //!    records `performance.timeOrigin + performance.now()` minus it;
 //!    p50/p99/max, and whether the tab's offset reached the master's.
+//!    First in a page whose dashboard is disconnected (the listener is
+//!    its only work), then, after the flood, in the dashboard itself,
+//!    connected to its server and drawing the same changes.
 //! 3. Memory per key: the growth of the page's wasm linear memory
 //!    (`stats().memoryBytes`) over the first sync of a fresh page (a
 //!    high-water mark: with what the sync buffered), and for a second
@@ -118,11 +121,17 @@ fn main() {
     let mut latencies = Vec::new();
     for rate in [1_000, 10_000] {
         eprintln!("change events at {rate} writes/s...");
-        latencies.push(latency(&browser, &master, rate));
+        latencies.push(latency(&browser, &master, rate, Page::Bare));
     }
 
     eprintln!("write flood of {FLOOD} SETs...");
     let flood = flood(&browser, &master, keys);
+
+    open_dashboard(&browser, ws_port);
+    for rate in [1_000, 10_000] {
+        eprintln!("change events at {rate} writes/s in the dashboard...");
+        latencies.push(latency(&browser, &master, rate, Page::Dashboard));
+    }
 
     let dbsize = conn.cmd(&["DBSIZE"]);
     eprintln!("done; master DBSIZE {}", String::from_utf8_lossy(&dbsize).trim());
@@ -349,8 +358,41 @@ fn second_replica_bytes(browser: &Browser, url: &str, keys: usize) -> f64 {
     grown
 }
 
+/// Where a latency run's listener sits.
+#[derive(Clone, Copy, PartialEq)]
+enum Page {
+    /// The last tab round's replica (`window.bench`) in a page whose
+    /// dashboard is disconnected: the listener is the page's only work.
+    Bare,
+    /// The dashboard's own replica (`window.replica`), with its feed,
+    /// chart and value view drawing the same changes.
+    Dashboard,
+}
+
+impl Page {
+    fn replica(self) -> &'static str {
+        match self {
+            Page::Bare => "window.bench",
+            Page::Dashboard => "window.replica",
+        }
+    }
+}
+
+/// The dashboard as a person opens it, connected to its own server (the
+/// default), synced; the last round's replica is freed first.
+fn open_dashboard(browser: &Browser, ws_port: u16) {
+    browser.eval("if (window.bench) { window.bench.close(); window.bench.free(); window.bench = null; } return null;");
+    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
+    browser.wait(
+        "the dashboard's sync",
+        "window.replica !== undefined && window.replica.stats().state === 'connected'",
+        Duration::from_secs(600),
+    );
+}
+
 /// Change-event latency at one rate.
 struct Latency {
+    page: Page,
     rate: u64,
     writes: usize,
     /// The rate the writer achieved.
@@ -364,9 +406,10 @@ struct Latency {
 
 /// `LATENCY_SECONDS` of SETs paced at `rate` on one connection, each
 /// value its send time; the page's listener computes each latency.
-fn latency(browser: &Browser, master: &Server, rate: u64) -> Latency {
+fn latency(browser: &Browser, master: &Server, rate: u64, page: Page) -> Latency {
+    let replica = page.replica();
     browser.eval(&format!(
-        "const r = window.bench;
+        "const r = {replica};
          if (window.latencyListener) r.off('change', window.latencyListener);
          window.samples = [];
          window.latencyListener = e => {{
@@ -397,7 +440,7 @@ fn latency(browser: &Browser, master: &Server, rate: u64) -> Latency {
     let target = info_field(&mut conn, "replication", "master_repl_offset");
     let mut caught_up_ms = None;
     while last_reply.elapsed() < Duration::from_secs(10) {
-        let offset = browser.eval("return window.bench.stats().offset;");
+        let offset = browser.eval(&format!("return {replica}.stats().offset;"));
         if offset.as_f64().is_some_and(|o| Some(o) == target.parse().ok()) {
             caught_up_ms = Some(last_reply.elapsed().as_secs_f64() * 1000.0);
             break;
@@ -413,6 +456,7 @@ fn latency(browser: &Browser, master: &Server, rate: u64) -> Latency {
     let mut samples: Vec<f64> = serde_json::from_value(samples).expect("numbers");
     samples.sort_by(f64::total_cmp);
     Latency {
+        page,
         rate,
         writes,
         sent_per_second,
@@ -595,7 +639,13 @@ impl Results {
             println!("| {name} | {this:.0} | {} | {:.2} |", list(times), tab / this);
         }
         println!();
-        let rates: Vec<String> = latencies.iter().map(|l| format!("{} writes/s", l.rate)).collect();
+        let rates: Vec<String> = latencies
+            .iter()
+            .map(|l| match l.page {
+                Page::Bare => format!("{} writes/s", l.rate),
+                Page::Dashboard => format!("{} writes/s, dashboard drawing", l.rate),
+            })
+            .collect();
         println!(
             "| change event, master write → JS listener, ms (target p99 ≤ 10) | {} |",
             rates.join(" | ")
