@@ -7,6 +7,7 @@ use super::errors;
 use super::parse::{self, is};
 use super::spec::{acl, flag::*, Command, Group};
 use super::Ctx;
+use crate::config::Id;
 use crate::engine::{blocking, persistence, watch};
 use crate::resp::reply::Reply;
 use crate::resp::request::Args;
@@ -52,29 +53,34 @@ fn dbsize(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
 }
 
 /// The optional `ASYNC|SYNC` of FLUSHDB and FLUSHALL
-/// (`getFlushCommandFlags`). Either way the memory is released before the
-/// reply; the flag only chose Redis's freeing thread, not what clients see.
-fn check_flush_mode(args: Args<'_>, reply: &mut Reply) -> bool {
-    let valid = args.len() == 1 || (args.len() == 2 && (is(args.get(1), "sync") || is(args.get(1), "async")));
-    if !valid {
-        reply.error(errors::SYNTAX);
+/// (`getFlushCommandFlags`): whether the keys are freed lazily, after the
+/// reply (`ASYNC`, or no flag and `lazyfree-lazy-user-flush yes`). Clients
+/// see an empty database either way.
+fn flush_mode(ctx: &Ctx<'_>, args: Args<'_>, reply: &mut Reply) -> Option<bool> {
+    match args.len() {
+        1 => Some(ctx.config().bool(Id::LazyfreeLazyUserFlush)),
+        2 if is(args.get(1), "sync") => Some(false),
+        2 if is(args.get(1), "async") => Some(true),
+        _ => {
+            reply.error(errors::SYNTAX);
+            None
+        }
     }
-    valid
 }
 
 /// Empties database `index`, telling the watchers of its keys first.
-fn flush(ctx: &mut Ctx<'_>, index: usize) {
+fn flush(ctx: &mut Ctx<'_>, index: usize, lazy: bool) {
     watch::touch_all_in_db(ctx.server, ctx.keyspace, ctx.client, index, None);
-    let removed = ctx.keyspace.flush_db(index);
+    let removed = ctx.keyspace.flush_db(index, lazy);
     ctx.dirty(removed as u64);
 }
 
 /// `FLUSHDB [ASYNC|SYNC]`: propagated even when the database was empty.
 fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    if !check_flush_mode(args, reply) {
+    let Some(lazy) = flush_mode(ctx, args, reply) else {
         return;
-    }
-    flush(ctx, ctx.client.db);
+    };
+    flush(ctx, ctx.client.db, lazy);
     ctx.force_propagation();
     reply.ok();
 }
@@ -84,11 +90,11 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
 /// once, so a restart does not bring the keys back; that save zeroes the
 /// dirty counter, FLUSHALL's own changes included.
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
-    if !check_flush_mode(args, reply) {
+    let Some(lazy) = flush_mode(ctx, args, reply) else {
         return;
-    }
+    };
     for index in 0..ctx.keyspace.db_count() {
-        flush(ctx, index);
+        flush(ctx, index, lazy);
     }
     persistence::kill_background_save(ctx.server);
     if !ctx.config().save_points().is_empty() {

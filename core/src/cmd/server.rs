@@ -310,7 +310,7 @@ fn debug_reload(ctx: &mut Ctx<'_>, args: Args<'_>, reply: &mut Reply) {
     if flush {
         for index in 0..ctx.keyspace.db_count() {
             watch::touch_all_in_db(ctx.server, ctx.keyspace, ctx.client, index, None);
-            ctx.keyspace.flush_db(index);
+            ctx.keyspace.flush_db(index, false);
         }
     }
     ctx.keyspace.set_load_replaces(merge);

@@ -154,7 +154,7 @@ directives! {
     LazyfreeLazyExpire = "lazyfree-lazy-expire" => BOOL, "no", NOT_ACTIVE;
     LazyfreeLazyServerDel = "lazyfree-lazy-server-del" => BOOL, "no", NOT_ACTIVE;
     LazyfreeLazyUserDel = "lazyfree-lazy-user-del" => BOOL, "no", NOT_ACTIVE;
-    LazyfreeLazyUserFlush = "lazyfree-lazy-user-flush" => BOOL, "no", NOT_ACTIVE;
+    LazyfreeLazyUserFlush = "lazyfree-lazy-user-flush" => BOOL, "no", 0;
     ReplDisableTcpNodelay = "repl-disable-tcp-nodelay" => BOOL, "no", NOT_ACTIVE;
     ReplDisklessSync = "repl-diskless-sync" => BOOL, "yes", 0;
     AofRewriteIncrementalFsync = "aof-rewrite-incremental-fsync" => BOOL, "yes", NOT_ACTIVE;
@@ -165,7 +165,7 @@ directives! {
     AofUseRdbPreamble = "aof-use-rdb-preamble" => BOOL, "yes", 0;
     AofTimestampEnabled = "aof-timestamp-enabled" => BOOL, "no", NOT_ACTIVE;
     ClusterReplicaNoFailover = "cluster-replica-no-failover" | "cluster-slave-no-failover" => BOOL, "no", NOT_ACTIVE;
-    ReplicaLazyFlush = "replica-lazy-flush" | "slave-lazy-flush" => BOOL, "no", NOT_ACTIVE;
+    ReplicaLazyFlush = "replica-lazy-flush" | "slave-lazy-flush" => BOOL, "no", 0;
     ReplicaServeStaleData = "replica-serve-stale-data" | "slave-serve-stale-data" => BOOL, "yes", 0;
     ReplicaReadOnly = "replica-read-only" | "slave-read-only" => BOOL, "yes", 0;
     ReplicaIgnoreMaxmemory = "replica-ignore-maxmemory" | "slave-ignore-maxmemory" => BOOL, "yes", NOT_ACTIVE;

@@ -824,7 +824,8 @@ impl Engine {
         };
         self.server.log(2, "MASTER <-> REPLICA sync: Flushing old data");
         self.server.log(2, "MASTER <-> REPLICA sync: Loading DB in memory");
-        self.keyspace.replace_data(keyspace);
+        let lazy = self.server.config.bool(Id::ReplicaLazyFlush);
+        self.keyspace.replace_data(keyspace, lazy);
         super::aof::restart_after_sync(&self.keyspace, &mut self.server);
         self.server.log(
             2,

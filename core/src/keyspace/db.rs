@@ -46,6 +46,18 @@ impl Db {
         self.entries.is_empty()
     }
 
+    /// Frees up to `budget` keys of a database emptied lazily, with their
+    /// expiries; returns how many keys.
+    pub(crate) fn free_some(&mut self, budget: usize) -> usize {
+        self.volatile.free_some(budget);
+        self.entries.free_some(budget)
+    }
+
+    /// Whether a database emptied lazily holds nothing more to free.
+    pub(crate) fn is_freed(&self) -> bool {
+        self.entries.is_empty() && self.volatile.is_empty()
+    }
+
     /// Number of keys with an expiry.
     pub fn expires_len(&self) -> usize {
         self.volatile.len()

@@ -193,6 +193,31 @@ impl<V> Dict<V> {
         self.len() == 0
     }
 
+    /// Frees up to `budget` entries, last bucket first; returns how many.
+    /// Only for a table on its way out (a database emptied lazily): the
+    /// buckets it empties are removed, so it can no longer be searched.
+    pub fn free_some(&mut self, budget: usize) -> usize {
+        let mut freed = 0;
+        for table in &mut self.tables {
+            while freed < budget {
+                let Some(slot) = table.buckets.last_mut() else {
+                    break;
+                };
+                match slot.take() {
+                    Some(mut node) => {
+                        *slot = node.next.take();
+                        table.used -= 1;
+                        freed += 1;
+                    }
+                    None => {
+                        table.buckets.pop();
+                    }
+                }
+            }
+        }
+        freed
+    }
+
     /// Total number of buckets (both tables while rehashing).
     pub fn bucket_count(&self) -> usize {
         self.tables[0].buckets.len() + self.tables[1].buckets.len()

@@ -50,6 +50,8 @@ pub struct KeyspaceStats {
     pub expired_stale_perc: f64,
     /// `expired_time_cap_reached_count`.
     pub expired_time_cap_reached_count: u64,
+    /// `lazyfreed_objects`: keys of lazily emptied databases freed so far.
+    pub lazyfreed_objects: u64,
 }
 
 /// State every database's accessors share.
@@ -73,6 +75,11 @@ pub struct Keyspace {
     /// A loaded key replaces one of the same name instead of being an
     /// error (`RDBFLAGS_ALLOW_DUP`, DEBUG RELOAD MERGE).
     load_replaces: bool,
+    /// Databases emptied lazily (`FLUSHALL ASYNC`, `replica-lazy-flush`),
+    /// freed a slice at a time by [`Keyspace::free_some`]: Redis hands
+    /// them to its lazyfree thread, and one thread freeing a million keys
+    /// at once would stall every client (or a tab) for 100 ms and more.
+    freeing: Vec<Db>,
 }
 
 /// The outcome of one [`Keyspace::active_expire_step`].
@@ -104,6 +111,7 @@ impl Keyspace {
                 stats: KeyspaceStats::default(),
             },
             load_replaces: false,
+            freeing: Vec::new(),
         }
     }
 
@@ -194,16 +202,52 @@ impl Keyspace {
     }
 
     /// Empties database `index`; returns the number of keys removed.
-    pub fn flush_db(&mut self, index: usize) -> usize {
-        let removed = self.dbs[index].len();
-        self.dbs[index] = Db::default();
+    /// `lazy`: its keys are freed later, by [`Keyspace::free_some`].
+    pub fn flush_db(&mut self, index: usize, lazy: bool) -> usize {
+        let old = core::mem::take(&mut self.dbs[index]);
+        let removed = old.len();
+        self.release(old, lazy);
         removed
     }
 
     /// Replaces every database by `loaded`'s (a replica's full sync: the
     /// snapshot loaded aside takes the place of the old data at once).
-    pub fn replace_data(&mut self, loaded: Keyspace) {
-        self.dbs = loaded.dbs;
+    /// `lazy`: the old keys are freed later, by [`Keyspace::free_some`].
+    pub fn replace_data(&mut self, loaded: Keyspace, lazy: bool) {
+        let old = core::mem::replace(&mut self.dbs, loaded.dbs);
+        for db in old {
+            self.release(db, lazy);
+        }
+    }
+
+    /// Frees `db` now, or queues it when `lazy`.
+    fn release(&mut self, db: Db, lazy: bool) {
+        if lazy && !db.is_freed() {
+            self.freeing.push(db);
+        }
+    }
+
+    /// Keys of lazily emptied databases not freed yet
+    /// (`lazyfree_pending_objects`).
+    pub fn lazyfree_pending(&self) -> usize {
+        self.freeing.iter().map(Db::len).sum()
+    }
+
+    /// Frees up to `budget` keys of lazily emptied databases; returns how
+    /// many (0 once nothing is left).
+    pub fn free_some(&mut self, budget: usize) -> usize {
+        let mut freed = 0;
+        while freed < budget {
+            let Some(db) = self.freeing.last_mut() else {
+                break;
+            };
+            freed += db.free_some(budget - freed);
+            if db.is_freed() {
+                self.freeing.pop();
+            }
+        }
+        self.shared.stats.lazyfreed_objects += freed as u64;
+        freed
     }
 
     /// Swaps two databases (`SWAPDB`).
@@ -368,6 +412,42 @@ mod tests {
         let step = keyspace.active_expire_step(0, 20);
         assert_eq!((step.sampled, step.expired), (1, 1));
         assert_eq!((keyspace.db_ref(0).len(), keyspace.db_ref(0).expires_len()), (1, 0));
+    }
+
+    #[test]
+    fn a_lazy_flush_frees_a_budget_at_a_time() {
+        let mut keyspace = Keyspace::new(2);
+        // Keys until the table grows past 512: some are then still in the
+        // table being rehashed from.
+        let mut keys = 0;
+        while keys < 512 || !keyspace.db_ref(0).entries.is_rehashing() {
+            let key = alloc::format!("key:{keys}");
+            let mut db = keyspace.db(0);
+            db.add(key.as_bytes(), Value::string(b"v"));
+            if keys % 2 == 0 {
+                assert!(db.set_expiry(key.as_bytes(), 5000));
+            }
+            keys += 1;
+        }
+        assert_eq!(keyspace.flush_db(0, true), keys);
+        assert!(keyspace.db_ref(0).is_empty(), "clients see an empty database at once");
+        assert_eq!(keyspace.lazyfree_pending(), keys);
+        assert_eq!(keyspace.free_some(300), 300);
+        assert_eq!(keyspace.lazyfree_pending(), keys - 300);
+        assert_eq!(keyspace.free_some(10_000), keys - 300);
+        assert_eq!((keyspace.lazyfree_pending(), keyspace.free_some(10)), (0, 0));
+        assert_eq!(keyspace.stats().lazyfreed_objects, keys as u64);
+
+        keyspace.db(1).add(b"k", Value::string(b"v"));
+        let mut loaded = Keyspace::new(2);
+        loaded.db(0).add(b"new", Value::string(b"v"));
+        keyspace.replace_data(loaded, true);
+        assert_eq!((keyspace.db_ref(0).len(), keyspace.lazyfree_pending()), (1, 1));
+        assert_eq!(keyspace.flush_db(0, false), 1);
+        assert_eq!(keyspace.lazyfree_pending(), 1, "a flush without lazy frees at once");
+        keyspace.reset_stats();
+        assert_eq!(keyspace.free_some(10), 1);
+        assert_eq!(keyspace.stats().lazyfreed_objects, 1);
     }
 
     #[test]
