@@ -130,6 +130,11 @@ impl Node {
         );
         // No disk: the snapshot always goes straight to the parser.
         set(&mut settings, Id::ReplDisklessLoad, &[b"swapdb"]);
+        // A full resync or the master's FLUSHALL frees the old keys a
+        // slice per tick, not in one task: a million keys take the page's
+        // thread for 150 ms at once.
+        set(&mut settings, Id::ReplicaLazyFlush, &[b"yes"]);
+        set(&mut settings, Id::LazyfreeLazyUserFlush, &[b"yes"]);
         // The tab listens on no port: REPLCONF listening-port 0.
         set(&mut settings, Id::Port, &[b"0"]);
         if let Some(password) = &config.password {
