@@ -298,19 +298,12 @@ fn native_full_sync(master: &Server, keys: usize, diskless_load: &str) -> f64 {
 /// the page until it resolves; milliseconds and the growth of the page's
 /// wasm memory in bytes.
 fn tab_full_sync(browser: &Browser, ws_port: u16, url: &str, keys: usize) -> (f64, f64) {
-    // The page that held the previous round's replica ends its link and
-    // frees its keyspace now. Left to the page's unload, the keyspace
-    // would be freed whenever V8 next collects the old `Replica` (its
-    // FinalizationRegistry), which can be in the middle of this round's
-    // sync: 100 ms and more of freeing a million keys on the same thread.
-    browser.eval("if (window.bench) { window.bench.close(); window.bench.free(); window.bench = null; } return null;");
     // The dashboard's own replica points at a port nobody serves (the
     // discard port) and is closed at once.
-    browser.open(&format!("http://127.0.0.1:{ws_port}/?url=ws://127.0.0.1:9/"));
-    browser.wait(
-        "the dashboard's module",
-        "window.replica !== undefined",
-        Duration::from_secs(30),
+    fresh_page(
+        browser,
+        &format!("http://127.0.0.1:{ws_port}/?url=ws://127.0.0.1:9/"),
+        ("the dashboard's module", "window.replica !== undefined"),
     );
     browser.eval("window.replica.close(); return null;");
     connect_in_page(browser, url, keys, "bench")
@@ -379,15 +372,28 @@ impl Page {
 }
 
 /// The dashboard as a person opens it, connected to its own server (the
-/// default), synced; the last round's replica is freed first.
+/// default), synced.
 fn open_dashboard(browser: &Browser, ws_port: u16) {
-    browser.eval("if (window.bench) { window.bench.close(); window.bench.free(); window.bench = null; } return null;");
-    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
-    browser.wait(
-        "the dashboard's sync",
-        "window.replica !== undefined && window.replica.stats().state === 'connected'",
-        Duration::from_secs(600),
+    fresh_page(
+        browser,
+        &format!("http://127.0.0.1:{ws_port}/"),
+        (
+            "the dashboard's sync",
+            "window.replica !== undefined && window.replica.stats().state === 'connected'",
+        ),
     );
+}
+
+/// Opens `url` and waits until `ready` (what, condition) holds. The page
+/// that held the last round's replica first ends its link and frees its
+/// keyspace: left to the page's unload, the keyspace would be freed
+/// whenever V8 next collects the old `Replica` (its FinalizationRegistry),
+/// which can be in the middle of the next sync: 100 ms and more of
+/// freeing a million keys on the page's thread.
+fn fresh_page(browser: &Browser, url: &str, (what, ready): (&str, &str)) {
+    browser.eval("if (window.bench) { window.bench.close(); window.bench.free(); window.bench = null; } return null;");
+    browser.open(url);
+    browser.wait(what, ready, Duration::from_secs(600));
 }
 
 /// Change-event latency at one rate.
