@@ -208,8 +208,16 @@ pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
 }
 
 /// Writes a complete HTTP response and closes the connection. Every
-/// response is revalidated (`no-cache`); a file's carries its `ETag`.
-async fn respond(mut stream: TcpStream, status: u16, content_type: &str, etag: Option<&str>, body: &[u8]) {
+/// response is revalidated (`no-cache`); a file's carries its `ETag`. The
+/// answer to a `HEAD` (`head_only`) is the same without the body.
+async fn respond(
+    mut stream: TcpStream,
+    status: u16,
+    content_type: &str,
+    etag: Option<&str>,
+    body: &[u8],
+    head_only: bool,
+) {
     let reason = match status {
         200 => "OK",
         304 => "Not Modified",
@@ -233,12 +241,17 @@ async fn respond(mut stream: TcpStream, status: u16, content_type: &str, etag: O
     if status == 426 {
         head.push_str("Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n");
     }
+    if status == 405 {
+        head.push_str("Allow: GET, HEAD\r\n");
+    }
     if let Some(etag) = etag {
         head.push_str(&format!("ETag: {etag}\r\n"));
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(body).await;
+    if !head_only {
+        let _ = stream.write_all(body).await;
+    }
     let _ = stream.shutdown().await;
 }
 
@@ -252,8 +265,9 @@ fn etag_matches(if_none_match: Option<&str>, etag: &str) -> bool {
     })
 }
 
-/// Answers an error status with a one-line text body.
-async fn refuse(stream: TcpStream, status: u16, why: &str) {
+/// Answers an error status with a one-line text body (not sent to a
+/// `HEAD`).
+async fn refuse(stream: TcpStream, status: u16, why: &str, head_only: bool) {
     crate::verbose!("WebSocket listener: {} ({})", status, why);
     respond(
         stream,
@@ -261,6 +275,7 @@ async fn refuse(stream: TcpStream, status: u16, why: &str) {
         "text/plain; charset=utf-8",
         None,
         format!("{why}\n").as_bytes(),
+        head_only,
     )
     .await;
 }
@@ -294,27 +309,42 @@ async fn serve(shared: Rc<Shared>, mut stream: TcpStream, guard: OpenGuard) {
         )
     };
     if guard.0.get() > cap {
-        return refuse(stream, 503, "too many WebSocket connections (websocket-maxclients)").await;
+        return refuse(
+            stream,
+            503,
+            "too many WebSocket connections (websocket-maxclients)",
+            false,
+        )
+        .await;
     }
     let (request, rest) = match read_head(&mut stream).await {
         Ok(parts) => parts,
-        Err(Some(status)) => return refuse(stream, status, "bad request head").await,
+        Err(Some(status)) => return refuse(stream, status, "bad request head", false).await,
         Err(None) => return,
     };
-    if request.method != "GET" {
-        return refuse(stream, 405, "only GET is served").await;
+    // Every server answers HEAD as it answers GET (RFC 9110, 9.1).
+    let head_only = request.method == "HEAD";
+    if request.method != "GET" && !head_only {
+        return refuse(stream, 405, "only GET and HEAD are served", false).await;
     }
     if request.path != "/replication" {
         return match crate::dashboard::file(&request.path) {
             Some(file) if etag_matches(request.if_none_match.as_deref(), file.etag) => {
-                respond(stream, 304, "", Some(file.etag), b"").await
+                respond(stream, 304, "", Some(file.etag), b"", true).await
             }
-            Some(file) => respond(stream, 200, file.content_type, Some(file.etag), file.bytes).await,
-            None => refuse(stream, 404, "not found").await,
+            Some(file) => respond(stream, 200, file.content_type, Some(file.etag), file.bytes, head_only).await,
+            None => refuse(stream, 404, "not found", head_only).await,
         };
     }
-    let (true, true, Some(key)) = (request.upgrade, request.version_13, request.key.as_deref()) else {
-        return refuse(stream, 426, "/replication is a WebSocket (version 13) endpoint").await;
+    let (true, true, Some(key), false) = (request.upgrade, request.version_13, request.key.as_deref(), head_only)
+    else {
+        return refuse(
+            stream,
+            426,
+            "/replication is a WebSocket (version 13) endpoint",
+            head_only,
+        )
+        .await;
     };
     if !origin_allowed(request.origin.as_deref(), request.host.as_deref(), &allowed) {
         let origin = request.origin.as_deref().unwrap_or("");
@@ -322,7 +352,7 @@ async fn serve(shared: Rc<Shared>, mut stream: TcpStream, guard: OpenGuard) {
             "WebSocket connection from origin {} refused: not in websocket-allowed-origins",
             origin
         );
-        return refuse(stream, 403, "origin not allowed (websocket-allowed-origins)").await;
+        return refuse(stream, 403, "origin not allowed (websocket-allowed-origins)", false).await;
     }
     let accept = derive_accept_key(key.as_bytes());
     let response = format!(

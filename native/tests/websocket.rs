@@ -291,10 +291,15 @@ fn http_get(port: u16, path: &str) -> String {
 
 /// A raw HTTP GET with `headers` (each line ending in CRLF) added.
 fn http_get_with(port: u16, path: &str, headers: &str) -> String {
+    http_request(port, "GET", path, headers)
+}
+
+/// A raw HTTP request: the status line and the whole response.
+fn http_request(port: u16, method: &str, path: &str, headers: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n");
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n");
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = Vec::new();
     stream
@@ -340,6 +345,20 @@ fn what_a_page_may_not_do_is_refused() {
     let page = http_get_with(ws_port, "/", &format!("If-None-Match: {etag}\r\n"));
     assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "another file's tag");
     assert!(http_get(ws_port, "/replication").starts_with("HTTP/1.1 426 "));
+    // HEAD: GET's head (the file's length and ETag), no body.
+    let head = http_request(ws_port, "HEAD", "/vitrine_web_bg.wasm", "");
+    let get_head = &wasm[..wasm.find("\r\n\r\n").expect("a head") + 4];
+    assert_eq!(head, get_head);
+    let missing = http_request(ws_port, "HEAD", "/nothing-here", "");
+    assert!(
+        missing.starts_with("HTTP/1.1 404 ") && missing.ends_with("\r\n\r\n"),
+        "{missing}"
+    );
+    let post = http_request(ws_port, "POST", "/", "Content-Length: 0\r\n");
+    assert!(
+        post.starts_with("HTTP/1.1 405 ") && post.contains("Allow: GET, HEAD\r\n"),
+        "{post}"
+    );
 
     // Origins: none (a tool) and the page's own pass; a foreign one gets 403.
     assert_eq!(
