@@ -875,22 +875,15 @@ pub(crate) fn socket_save_wants_data(server: &Server) -> bool {
 fn socket_transfer_complete(server: &mut Server) {
     server.master.socket.complete = true;
     let end = server.master.socket.end();
-    let mut index = 0;
-    while index < server.master.replicas.len() {
+    for index in 0..server.master.replicas.len() {
         let replica = &server.master.replicas[index];
-        match replica.socket_pos {
-            Some(position) if position >= end => {
-                let id = replica.id;
-                socket_transfer_sent(server, index);
-                server.wake(id);
-            }
-            Some(_) => {
-                let id = replica.id;
-                server.wake(id);
-            }
-            None => {}
+        let (Some(position), id) = (replica.socket_pos, replica.id) else {
+            continue;
+        };
+        if position >= end {
+            socket_transfer_sent(server, index);
         }
-        index += 1;
+        server.wake(id);
     }
 }
 
