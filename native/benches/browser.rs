@@ -304,6 +304,7 @@ fn tab_full_sync(browser: &Browser, ws_port: u16, url: &str, keys: usize) -> (f6
         browser,
         &format!("http://127.0.0.1:{ws_port}/?url=ws://127.0.0.1:9/"),
         ("the dashboard's module", "window.replica !== undefined"),
+        Duration::from_secs(30),
     );
     browser.eval("window.replica.close(); return null;");
     connect_in_page(browser, url, keys, "bench")
@@ -352,7 +353,7 @@ fn second_replica_bytes(browser: &Browser, url: &str, keys: usize) -> f64 {
 }
 
 /// Where a latency run's listener sits.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Page {
     /// The last tab round's replica (`window.bench`) in a page whose
     /// dashboard is disconnected: the listener is the page's only work.
@@ -381,19 +382,21 @@ fn open_dashboard(browser: &Browser, ws_port: u16) {
             "the dashboard's sync",
             "window.replica !== undefined && window.replica.stats().state === 'connected'",
         ),
+        Duration::from_secs(600),
     );
 }
 
-/// Opens `url` and waits until `ready` (what, condition) holds. The page
+/// Opens `url` and waits until `ready` (what, condition) holds, for at
+/// most `within`. The page
 /// that held the last round's replica first ends its link and frees its
 /// keyspace: left to the page's unload, the keyspace would be freed
 /// whenever V8 next collects the old `Replica` (its FinalizationRegistry),
 /// which can be in the middle of the next sync: 100 ms and more of
 /// freeing a million keys on the page's thread.
-fn fresh_page(browser: &Browser, url: &str, (what, ready): (&str, &str)) {
+fn fresh_page(browser: &Browser, url: &str, (what, ready): (&str, &str), within: Duration) {
     browser.eval("if (window.bench) { window.bench.close(); window.bench.free(); window.bench = null; } return null;");
     browser.open(url);
-    browser.wait(what, ready, Duration::from_secs(600));
+    browser.wait(what, ready, within);
 }
 
 /// Change-event latency at one rate.
