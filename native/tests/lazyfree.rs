@@ -83,6 +83,42 @@ fn flushes_free_lazily_and_count_as_redis_does() {
     assert_eq!(flushes(Kind::Vitrine), redis);
 }
 
+/// The values `lazyfree_pending_objects` takes while `FLUSHALL ASYNC`
+/// frees `keys` keys, polled every few milliseconds, in order, repeats
+/// removed; at `hz 1`, so that a server freeing a slice per cron tick
+/// would show the count going down a second at a time.
+fn pending_while_freeing(kind: Kind, keys: usize) -> Vec<String> {
+    let server = Server::start(kind, &["--hz", "1"]);
+    let mut conn = server.connect();
+    fill(&mut conn, "k", keys);
+    assert_eq!(conn.cmd(&["FLUSHALL", "ASYNC"]), b"+OK\r\n");
+    let mut seen: Vec<String> = Vec::new();
+    wait_for("lazyfree_pending_objects:0", Duration::from_secs(60), || {
+        let pending = info_field(&mut conn, "memory", "lazyfree_pending_objects");
+        if seen.last() != Some(&pending) {
+            seen.push(pending.clone());
+        }
+        pending == "0"
+    });
+    seen
+}
+
+/// Redis frees a flushed database on its lazyfree thread, all at once;
+/// so does vitrine: the count of pending keys drops from all to none.
+#[test]
+fn a_flushed_database_is_freed_at_once_off_the_event_loop() {
+    let keys = 200_000;
+    for kind in [Kind::Redis, Kind::Vitrine] {
+        let seen = pending_while_freeing(kind, keys);
+        let first = seen.first().expect("one value at least");
+        assert!(*first == keys.to_string() || *first == "0", "{kind:?}: {seen:?}");
+        assert!(
+            seen.len() <= 2,
+            "{kind:?}: the pending count went down by slices: {seen:?}"
+        );
+    }
+}
+
 /// A replica of a master with `keys` keys: its keys once in sync.
 fn replica_of(replica: &Server, master: &Server, keys: usize) {
     let mut conn = replica.connect();

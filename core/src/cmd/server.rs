@@ -509,6 +509,7 @@ fn reply_config_error(reply: &mut Reply, name: &str, reason: &str) {
 fn config_resetstat(ctx: &mut Ctx<'_>, _args: Args<'_>, reply: &mut Reply) {
     ctx.server.stats.reset();
     ctx.keyspace.reset_stats();
+    ctx.server.host.reset_lazyfree_stats();
     reply.ok();
 }
 

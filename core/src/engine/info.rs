@@ -149,8 +149,8 @@ pub fn generate(server: &Server, keyspace: &Keyspace, current: &ClientState, req
             rss as i64 - used as i64,
             rss as i64 - used as i64,
             host.allocator,
-            keyspace.lazyfree_pending(),
-            keyspace.stats().lazyfreed_objects,
+            keyspace.lazyfree_pending() as u64 + host.lazyfree_pending,
+            keyspace.stats().lazyfreed_objects + host.lazyfreed,
         );
     }
     if want("persistence") {

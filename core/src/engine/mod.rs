@@ -40,7 +40,7 @@ pub(crate) mod tests;
 
 use crate::cmd::table::CommandTable;
 use crate::config::{Config, Id};
-use crate::keyspace::Keyspace;
+use crate::keyspace::{Db, Keyspace};
 use crate::rdb::load::LoadReport;
 use crate::rdb::LoadOptions;
 use crate::resp::request::OwnedArgs;
@@ -191,6 +191,19 @@ pub trait Host {
         let _ = filename;
         false
     }
+
+    /// Takes, out of `dbs`, lazily emptied databases (`FLUSHALL ASYNC`,
+    /// `replica-lazy-flush`) to free on a thread of its own, as Redis's
+    /// lazyfree thread does; their keys count in [`HostInfo`]'s
+    /// `lazyfree_pending` until freed, then in `lazyfreed`. Those left in
+    /// `dbs` the engine frees a slice per cron tick: all of them by
+    /// default, for a host without threads such as a browser tab.
+    fn free_in_background(&mut self, dbs: &mut Vec<Db>) {
+        let _ = dbs;
+    }
+
+    /// Zeroes [`HostInfo`]'s `lazyfreed` (CONFIG RESETSTAT).
+    fn reset_lazyfree_stats(&mut self) {}
 }
 
 /// Figures the host reports for INFO.
@@ -206,6 +219,11 @@ pub struct HostInfo {
     pub executable: String,
     /// `config_file`.
     pub config_file: String,
+    /// Keys handed to [`Host::free_in_background`] and not freed yet.
+    pub lazyfree_pending: u64,
+    /// Keys [`Host::free_in_background`] freed since the last
+    /// [`Host::reset_lazyfree_stats`].
+    pub lazyfreed: u64,
     /// Bytes allocated (`used_memory`).
     pub used_memory: u64,
     /// Resident set size (`used_memory_rss`).
@@ -584,12 +602,13 @@ impl Engine {
         master::cron(&self.keyspace, &mut self.server, now_ms);
     }
 
-    /// Frees keys of lazily emptied databases for at most
-    /// [`LAZYFREE_SLICE_US`]. Redis frees them on its lazyfree thread; this
-    /// engine has one thread, so it frees a slice per cron tick (a million
-    /// keys in about three seconds at `hz 10`) and no client, nor a tab,
-    /// waits for the whole.
+    /// Frees lazily emptied databases: hands them to the host's thread
+    /// ([`Host::free_in_background`]), or, if it has none, frees keys for
+    /// at most [`LAZYFREE_SLICE_US`], so that no client, nor a tab, waits
+    /// for the whole (a million keys in about three seconds at `hz 10`).
     fn free_lazily(&mut self) {
+        let host = &mut self.server.host;
+        self.keyspace.hand_off_freeing(|dbs| host.free_in_background(dbs));
         let start = self.server.host.monotonic_us();
         while self.keyspace.free_some(LAZYFREE_BATCH) > 0
             && self.server.host.monotonic_us().saturating_sub(start) < LAZYFREE_SLICE_US

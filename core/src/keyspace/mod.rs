@@ -76,9 +76,10 @@ pub struct Keyspace {
     /// error (`RDBFLAGS_ALLOW_DUP`, DEBUG RELOAD MERGE).
     load_replaces: bool,
     /// Databases emptied lazily (`FLUSHALL ASYNC`, `replica-lazy-flush`),
-    /// freed a slice at a time by [`Keyspace::free_some`]: Redis hands
-    /// them to its lazyfree thread, and one thread freeing a million keys
-    /// at once would stall every client (or a tab) for 100 ms and more.
+    /// handed to a host's thread ([`Keyspace::hand_off_freeing`], as Redis
+    /// hands them to its lazyfree thread) or freed a slice at a time by
+    /// [`Keyspace::free_some`]: freeing a million keys at once would stall
+    /// every client (or a tab) for 100 ms and more.
     freeing: Vec<Db>,
 }
 
@@ -231,6 +232,15 @@ impl Keyspace {
     /// (`lazyfree_pending_objects`).
     pub fn lazyfree_pending(&self) -> usize {
         self.freeing.iter().map(Db::len).sum()
+    }
+
+    /// Lets `take` (a host's thread that frees them) take lazily emptied
+    /// databases out of the queue; those it leaves are for
+    /// [`Keyspace::free_some`].
+    pub fn hand_off_freeing(&mut self, take: impl FnOnce(&mut Vec<Db>)) {
+        if !self.freeing.is_empty() {
+            take(&mut self.freeing);
+        }
     }
 
     /// Frees up to `budget` keys of lazily emptied databases; returns how

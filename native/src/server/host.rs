@@ -2,6 +2,7 @@
 //! RSS and CPU from the kernel, network counters from the connections)
 //! and configuration changes that need the operating system.
 
+use super::lazyfree::LazyFree;
 use super::listeners::Listeners;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -11,7 +12,7 @@ use vitrine_core::engine::aof::Aof;
 use vitrine_core::engine::persistence::{ChildExit, SaveRequest};
 use vitrine_core::engine::transfer::RdbFile;
 use vitrine_core::engine::{Host, HostInfo};
-use vitrine_core::keyspace::Keyspace;
+use vitrine_core::keyspace::{Db, Keyspace};
 use vitrine_core::rdb::load::LoadReport;
 use vitrine_core::rdb::LoadOptions;
 
@@ -51,6 +52,8 @@ pub struct NativeHost {
     pipe_drained: Rc<Cell<bool>>,
     /// The AOF rewrite child, until its end is handled.
     aof_child: Option<u32>,
+    /// Frees lazily emptied databases on a thread of its own.
+    lazyfree: LazyFree,
 }
 
 impl NativeHost {
@@ -77,6 +80,7 @@ impl NativeHost {
             shared,
             pipe_drained: Rc::new(Cell::new(true)),
             aof_child: None,
+            lazyfree: LazyFree::default(),
         }
     }
 }
@@ -234,6 +238,8 @@ impl Host for NativeHost {
             uptime_seconds: self.started.elapsed().as_secs(),
             executable: self.executable.clone(),
             config_file: self.config_file.clone(),
+            lazyfree_pending: self.lazyfree.pending(),
+            lazyfreed: self.lazyfree.freed(),
             used_memory: used,
             used_memory_rss: resident_bytes(),
             used_memory_peak: self.peak_memory.get(),
@@ -274,6 +280,14 @@ impl Host for NativeHost {
             return Err("The server is running without a config file".into());
         }
         crate::config::rewrite(std::path::Path::new(&self.config_file), config)
+    }
+
+    fn free_in_background(&mut self, dbs: &mut Vec<Db>) {
+        self.lazyfree.take(dbs);
+    }
+
+    fn reset_lazyfree_stats(&mut self) {
+        self.lazyfree.reset_freed();
     }
 
     fn save_rdb(&mut self, keyspace: &Keyspace, request: &SaveRequest<'_>) -> Result<(), String> {

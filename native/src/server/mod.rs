@@ -12,6 +12,7 @@
 
 pub mod connection;
 pub mod host;
+pub mod lazyfree;
 pub mod listeners;
 
 use crate::config::Loaded;
