@@ -93,12 +93,20 @@ impl Browser {
                 .try_request("GET", "/status", None)
                 .is_ok_and(|status| status["ready"] == json!(true))
         });
+        // Without the back-forward cache: the session opens page after
+        // page in one tab, and the cache would keep every page left behind
+        // alive in the same renderer, each with its wasm memory (80 MB
+        // after a million-key replica). The renderer then grew by that much
+        // a page, and its collections, which mark every cached page too,
+        // paused it for 25 to 48 ms by the tenth page: in benches/browser,
+        // the change-event latency measured the harness's history.
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                         "--disable-gpu", "--window-size=1400,1000"]
+                         "--disable-gpu", "--window-size=1400,1000",
+                         "--disable-features=BackForwardCache"]
             }
         }}});
         // A loaded machine may drop the first attempt.
