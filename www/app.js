@@ -320,8 +320,13 @@ async function main() {
   });
   $("more").addEventListener("click", more);
   // Leaving the page ends the link at once (a close frame), rather than
-  // when the master's repl-timeout notices the silence.
-  addEventListener("pagehide", () => replica?.close());
+  // when the master's repl-timeout notices the silence. A page kept in the
+  // back-forward cache only drops it: back on it, the replica reconnects
+  // and resumes with a partial resync.
+  addEventListener("pagehide", (event) => {
+    if (event.persisted) replica?.disconnect();
+    else replica?.close();
+  });
   setInterval(() => {
     perSecond.shift();
     perSecond.push(0);

@@ -74,7 +74,14 @@ fn main() {
         }
     }
     let load_before = load_average();
-    let Some(browser) = Browser::start() else {
+    // Without the back-forward cache: the bench opens page after page in
+    // one tab, each one's replica closed first, and the cache kept every
+    // page left behind alive in the same renderer, each with its wasm
+    // memory (80 MB after a million-key replica). The renderer grew by
+    // that much a page, and its collections, which mark every cached page
+    // too, paused it for 25 to 48 ms by the tenth page: the change-event
+    // latency measured the bench's history.
+    let Some(browser) = Browser::start(&["--disable-features=BackForwardCache"]) else {
         eprintln!("chromium or chromedriver is not installed");
         std::process::exit(1);
     };

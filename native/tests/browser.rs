@@ -172,7 +172,7 @@ fn ink(png: &[u8]) -> f64 {
 /// Headless Chromium over WebDriver, or `None` with a note where it is not
 /// installed (`scripts/test` installs it).
 fn browser() -> Option<Browser> {
-    let browser = Browser::start();
+    let browser = Browser::start(&[]);
     if browser.is_none() {
         eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
     }
@@ -286,6 +286,42 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
     std::fs::write(dir.join("dashboard.png"), &png).expect("save the screenshot");
     let ink = ink(&png);
     assert!(ink > 0.03, "the screenshot is nearly blank ({ink:.3} inked)");
+}
+
+/// Back to the dashboard from another page: Chromium restores it from its
+/// back-forward cache, and its replica, dropped when the page was hidden,
+/// resumes with a partial resync as after a lost connection.
+#[test]
+fn the_dashboard_resumes_when_the_back_button_restores_it() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (server, ws_port) = master(&[]);
+    let mut conn = server.connect();
+    populate(&mut conn);
+    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
+    browser.wait(
+        "the page's replica synced",
+        "window.replica && window.replica.stats().state === 'connected'",
+        Duration::from_secs(30),
+    );
+    browser.eval("window.before = true; return null;");
+    browser.open("data:text/html,<p>elsewhere</p>");
+    run(&mut conn, &[&["SET", "while-away", "1"], &["DEL", "n"]]);
+    browser.command("POST", "back", json!({}));
+    browser.wait(
+        "the page back, its replica resumed",
+        "window.replica && window.replica.stats().state === 'connected' && window.replica.stats().partialSyncs === 1",
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        browser.eval("return window.before === true;"),
+        json!(true),
+        "the page was loaded again instead of restored"
+    );
+    assert_eq!(browser.stats()["fullSyncs"], json!(1));
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
+    wait_page_equals_master(&browser, &mut conn, Duration::from_secs(1));
 }
 
 #[test]

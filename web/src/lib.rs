@@ -306,6 +306,27 @@ impl Replica {
         Ok(())
     }
 
+    /// Drops the connection as a network failure would: the replica
+    /// reconnects after its backoff and resumes with a partial resync if
+    /// the master's backlog still covers what it missed. For a page going
+    /// into the browser's back-forward cache (`pagehide` with `persisted`):
+    /// an open WebSocket would keep it out of the cache, and timers wait
+    /// while it is there, so the link comes back when the page does.
+    pub fn disconnect(&self) {
+        let notes = {
+            let mut inner = self.inner.borrow_mut();
+            let Some(socket) = inner.socket.as_ref().filter(|_| !inner.closed) else {
+                return;
+            };
+            detach(&socket.ws);
+            let _ = socket.ws.close();
+            let mut notes = Vec::new();
+            link_lost(&self.inner, &mut inner, &mut notes);
+            notes
+        };
+        dispatch(&self.inner, notes);
+    }
+
     /// Stops replicating: closes the socket, stops retrying. Reads keep
     /// answering from the data held.
     pub fn close(&self) {
@@ -915,7 +936,6 @@ fn on_message(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>,
 }
 
 fn on_close(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>, event: JsValue) {
-    inner.closing = true;
     let code = event.dyn_ref::<CloseEvent>().map_or(0, CloseEvent::code);
     if !inner.opened {
         inner.error = Some(format!(
@@ -923,6 +943,14 @@ fn on_close(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>, e
             inner.url
         ));
     }
+    link_lost(rc, inner, notes);
+}
+
+/// The socket closed: once the bytes it brought are applied (now, or when
+/// the pump has drained them), the link is closed and the next attempt
+/// scheduled.
+fn link_lost(rc: &Rc<RefCell<Inner>>, inner: &mut Inner, notes: &mut Vec<Note>) {
+    inner.closing = true;
     if !inner.pumping {
         finish_close(rc, inner, notes);
     }

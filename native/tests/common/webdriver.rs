@@ -68,9 +68,10 @@ pub fn http(port: u16, method: &str, path: &str, body: &[u8], timeout: Duration)
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium (`None` when either is
-    /// not installed: `scripts/test` installs both).
-    pub fn start() -> Option<Browser> {
+    /// Starts chromedriver and a headless Chromium with `extra_args` on
+    /// its command line (`None` when either is not installed:
+    /// `scripts/test` installs both).
+    pub fn start(extra_args: &[&str]) -> Option<Browser> {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
             .into_iter()
             .find(|p| std::path::Path::new(p).exists())?;
@@ -93,20 +94,19 @@ impl Browser {
                 .try_request("GET", "/status", None)
                 .is_ok_and(|status| status["ready"] == json!(true))
         });
-        // Without the back-forward cache: the session opens page after
-        // page in one tab, and the cache would keep every page left behind
-        // alive in the same renderer, each with its wasm memory (80 MB
-        // after a million-key replica). The renderer then grew by that much
-        // a page, and its collections, which mark every cached page too,
-        // paused it for 25 to 48 ms by the tenth page: in benches/browser,
-        // the change-event latency measured the harness's history.
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1400,1000",
+        ];
+        args.extend_from_slice(extra_args);
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                         "--disable-gpu", "--window-size=1400,1000",
-                         "--disable-features=BackForwardCache"]
+                "args": args
             }
         }}});
         // A loaded machine may drop the first attempt.
