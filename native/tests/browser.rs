@@ -324,6 +324,48 @@ fn the_dashboard_resumes_when_the_back_button_restores_it() {
     wait_page_equals_master(&browser, &mut conn, Duration::from_secs(1));
 }
 
+/// A hidden tab's timers are throttled (in Chromium, after five minutes,
+/// to once a minute): the replica's once-a-second `REPLCONF ACK` then
+/// rides on the master's PINGs, so the master does not time the tab out.
+/// Here no interval ever fires in the page, and the master's repl-timeout
+/// is 3 s.
+#[test]
+fn a_tab_whose_timers_stall_still_acknowledges() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (server, ws_port) = master(&["--repl-timeout", "3", "--repl-ping-replica-period", "1"]);
+    let mut conn = server.connect();
+    populate(&mut conn);
+    browser.command(
+        "POST",
+        "goog/cdp/execute",
+        json!({"cmd": "Page.addScriptToEvaluateOnNewDocument",
+               "params": {"source": "window.setInterval = () => 0;"}}),
+    );
+    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
+    browser.wait(
+        "the page's replica synced",
+        "window.replica && window.replica.stats().state === 'connected'",
+        Duration::from_secs(30),
+    );
+    // Three repl-timeouts.
+    std::thread::sleep(Duration::from_secs(9));
+    run(&mut conn, &[&["SET", "still-here", "1"]]);
+    wait_page_equals_master(&browser, &mut conn, Duration::from_secs(2));
+    let stats = browser.stats();
+    assert_eq!(
+        (
+            stats["state"].clone(),
+            stats["fullSyncs"].clone(),
+            stats["partialSyncs"].clone()
+        ),
+        (json!("connected"), json!(1), json!(0)),
+        "{stats}"
+    );
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_ok"), "0");
+}
+
 #[test]
 fn a_page_loaded_again_keeps_its_cached_wasm() {
     let Some(browser) = browser() else {

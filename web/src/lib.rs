@@ -132,6 +132,12 @@ const FIRST_BACKOFF_MS: i32 = 250;
 const MAX_BACKOFF_MS: i32 = 5000;
 /// The engine's cron period (`hz 10`): `REPLCONF ACK`, `repl-timeout`.
 const TICK_MS: i32 = 100;
+/// How late the cron may be before a message runs it: a hidden tab's
+/// timers are throttled, after five minutes in Chromium to once a minute,
+/// and without its once-a-second `REPLCONF ACK` the master would time the
+/// tab out (`repl-timeout`, 60 s) and it would resync. The master's PINGs
+/// (`repl-ping-replica-period`, 10 s) still arrive, and carry the cron.
+const LATE_CRON_MS: i64 = 1000;
 
 /// What listeners hear about.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -190,6 +196,8 @@ struct Inner {
     settle: Option<(Function, Function)>,
     bytes_received: u64,
     last_rx_ms: i64,
+    /// When the engine's cron last ran.
+    last_cron_ms: i64,
     error: Option<String>,
     /// What listeners last heard: state word and sync counts.
     reported: (&'static str, u64, u64),
@@ -258,6 +266,7 @@ impl Replica {
             settle,
             bytes_received: 0,
             last_rx_ms: 0,
+            last_cron_ms: 0,
             error: None,
             reported: ("", 0, 0),
             out: Vec::new(),
@@ -742,18 +751,28 @@ impl Inner {
         notes.push(Note::State(state, self.error.clone()));
     }
 
+    /// The engine's periodic work: `REPLCONF ACK`, `repl-timeout`.
+    fn cron(&mut self, now: i64) {
+        self.last_cron_ms = now;
+        self.node.cron(now);
+    }
+
     /// Applies up to [`CHUNK`] queued bytes; `false` when none are left.
     fn feed_next(&mut self, notes: &mut Vec<Note>) -> bool {
         let Some(front) = self.queue.front() else {
             return false;
         };
         let end = (self.queue_at + CHUNK).min(front.len());
-        self.node.input(&front[self.queue_at..end], now_ms());
+        let now = now_ms();
+        self.node.input(&front[self.queue_at..end], now);
         if end == front.len() {
             self.queue.pop_front();
             self.queue_at = 0;
         } else {
             self.queue_at = end;
+        }
+        if now - self.last_cron_ms >= LATE_CRON_MS {
+            self.cron(now);
         }
         self.after(notes);
         true
@@ -837,7 +856,7 @@ fn start_ticker(rc: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(rc);
     let tick = Closure::<dyn FnMut()>::new(move || {
         with(&weak, |_, inner, notes| {
-            inner.node.cron(now_ms());
+            inner.cron(now_ms());
             inner.after(notes);
         })
     });
