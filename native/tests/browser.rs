@@ -169,6 +169,17 @@ fn ink(png: &[u8]) -> f64 {
     inked as f64 / total as f64
 }
 
+/// Opens the dashboard of the master whose WebSocket port is `ws_port`
+/// and waits until its replica is in sync.
+fn open_synced_dashboard(browser: &Browser, ws_port: u16) {
+    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
+    browser.wait(
+        "the page's replica synced",
+        "window.replica && window.replica.stats().state === 'connected'",
+        Duration::from_secs(30),
+    );
+}
+
 /// Headless Chromium over WebDriver, or `None` with a note where it is not
 /// installed (`scripts/test` installs it).
 fn browser() -> Option<Browser> {
@@ -188,12 +199,7 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
     let mut conn = server.connect();
     populate(&mut conn);
 
-    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
-    browser.wait(
-        "the page's replica synced",
-        "window.replica && window.replica.stats().state === 'connected'",
-        Duration::from_secs(30),
-    );
+    open_synced_dashboard(&browser, ws_port);
     assert_page_equals_master(&browser, &mut conn);
     let stats = browser.stats();
     assert_eq!(
@@ -299,12 +305,7 @@ fn the_dashboard_resumes_when_the_back_button_restores_it() {
     let (server, ws_port) = master(&[]);
     let mut conn = server.connect();
     populate(&mut conn);
-    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
-    browser.wait(
-        "the page's replica synced",
-        "window.replica && window.replica.stats().state === 'connected'",
-        Duration::from_secs(30),
-    );
+    open_synced_dashboard(&browser, ws_port);
     browser.eval("window.before = true; return null;");
     browser.open("data:text/html,<p>elsewhere</p>");
     run(&mut conn, &[&["SET", "while-away", "1"], &["DEL", "n"]]);
@@ -343,12 +344,7 @@ fn a_tab_whose_timers_stall_still_acknowledges() {
         json!({"cmd": "Page.addScriptToEvaluateOnNewDocument",
                "params": {"source": "window.setInterval = () => 0;"}}),
     );
-    browser.open(&format!("http://127.0.0.1:{ws_port}/"));
-    browser.wait(
-        "the page's replica synced",
-        "window.replica && window.replica.stats().state === 'connected'",
-        Duration::from_secs(30),
-    );
+    open_synced_dashboard(&browser, ws_port);
     // Three repl-timeouts.
     std::thread::sleep(Duration::from_secs(9));
     run(&mut conn, &[&["SET", "still-here", "1"]]);
