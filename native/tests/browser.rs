@@ -152,6 +152,14 @@ fn master(extra: &[&str]) -> (Server, u16) {
     (Server::start(Kind::Vitrine, &args), ws_port)
 }
 
+/// [`master`] holding `populate`'s dataset, and a connection to it.
+fn populated_master(extra: &[&str]) -> (Server, u16, Conn) {
+    let (server, ws_port) = master(extra);
+    let mut conn = server.connect();
+    populate(&mut conn);
+    (server, ws_port, conn)
+}
+
 /// Share of pixels that are neither of the page's two backgrounds.
 fn ink(png: &[u8]) -> f64 {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
@@ -195,9 +203,7 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
     let Some(browser) = browser() else {
         return;
     };
-    let (server, ws_port) = master(&[]);
-    let mut conn = server.connect();
-    populate(&mut conn);
+    let (_server, ws_port, mut conn) = populated_master(&[]);
 
     open_synced_dashboard(&browser, ws_port);
     assert_page_equals_master(&browser, &mut conn);
@@ -302,9 +308,7 @@ fn the_dashboard_resumes_when_the_back_button_restores_it() {
     let Some(browser) = browser() else {
         return;
     };
-    let (server, ws_port) = master(&[]);
-    let mut conn = server.connect();
-    populate(&mut conn);
+    let (_server, ws_port, mut conn) = populated_master(&[]);
     open_synced_dashboard(&browser, ws_port);
     browser.eval("window.before = true; return null;");
     browser.open("data:text/html,<p>elsewhere</p>");
@@ -335,9 +339,7 @@ fn a_tab_whose_timers_stall_still_acknowledges() {
     let Some(browser) = browser() else {
         return;
     };
-    let (server, ws_port) = master(&["--repl-timeout", "3", "--repl-ping-replica-period", "1"]);
-    let mut conn = server.connect();
-    populate(&mut conn);
+    let (_server, ws_port, mut conn) = populated_master(&["--repl-timeout", "3", "--repl-ping-replica-period", "1"]);
     browser.command(
         "POST",
         "goog/cdp/execute",
