@@ -193,6 +193,7 @@ fn open_synced_dashboard(browser: &Browser, ws_port: u16) {
 fn browser() -> Option<Browser> {
     let browser = Browser::start(&[]);
     if browser.is_none() {
+        common::skip_unless_required("chromium and chromedriver");
         eprintln!("skipped: chromium and chromedriver are not installed (scripts/test installs them)");
     }
     browser
