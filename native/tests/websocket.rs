@@ -237,15 +237,26 @@ fn a_vitrine_replica_of_redis_serves_browser_replicas() {
         eprintln!("redis-server not installed: skipped");
         return;
     }
-    let redis = Server::start(Kind::Redis, &[]);
-    let mut writer = redis.connect();
+    serves_browser_replicas_as_a_replica_of(Kind::Redis);
+}
+
+#[test]
+fn a_vitrine_replica_of_vitrine_serves_browser_replicas() {
+    serves_browser_replicas_as_a_replica_of(Kind::Vitrine);
+}
+
+/// A vitrine replica of an `upstream` master, with its WebSocket port on:
+/// a tab syncs from it and follows the writes made upstream.
+fn serves_browser_replicas_as_a_replica_of(upstream: Kind) {
+    let upstream = Server::start(upstream, &[]);
+    let mut writer = upstream.connect();
     populate(&mut writer);
-    let redis_port = redis.port.to_string();
-    let (vitrine, ws_port) = master(&["--replicaof", "127.0.0.1", &redis_port]);
-    wait_caught_up(&redis, &vitrine);
-    let mut offsets = redis.connect();
+    let upstream_port = upstream.port.to_string();
+    let (vitrine, ws_port) = master(&["--replicaof", "127.0.0.1", &upstream_port]);
+    wait_caught_up(&upstream, &vitrine);
+    let mut offsets = upstream.connect();
     let (_replica, _copy) = sync_and_follow(ws_port, &mut vitrine.connect(), &mut writer, || {
-        wait_caught_up(&redis, &vitrine);
+        wait_caught_up(&upstream, &vitrine);
         master_offset(&mut offsets)
     });
 }
@@ -306,6 +317,28 @@ fn http_request(port: u16, method: &str, path: &str, headers: &str) -> String {
         .read_to_end(&mut response)
         .expect("the server closes after its response");
     String::from_utf8_lossy(&response).into_owned()
+}
+
+/// `websocket-bind` decides where the page and `/replication` listen;
+/// 127.0.0.2 is the loopback interface, as 127.0.0.1 is.
+#[test]
+fn websocket_bind_chooses_the_listening_address() {
+    use std::io::{Read, Write};
+    let (_master, ws_port) = master(&["--websocket-bind", "127.0.0.2"]);
+    let mut stream = TcpStream::connect(("127.0.0.2", ws_port)).expect("the bound address");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.2:{ws_port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("the page");
+    assert!(
+        response.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&response[..80.min(response.len())])
+    );
+    // The listener is up, and only there.
+    let refused = TcpStream::connect(("127.0.0.1", ws_port)).map_err(|e| e.kind());
+    assert_eq!(refused.err(), Some(std::io::ErrorKind::ConnectionRefused));
 }
 
 #[test]
@@ -466,6 +499,56 @@ fn a_slow_tab_is_cut_off_then_resumes_and_tabs_are_capped() {
     tab.pump_until_closed();
     // It comes back for what it missed only.
     resume_partially(ws_port, &tab, &mut conn);
+}
+
+#[test]
+fn ten_stalled_tabs_share_one_copy_of_the_stream() {
+    let (master, ws_port) = master(&[
+        "--repl-backlog-size",
+        "1mb",
+        "--client-output-buffer-limit",
+        "replica 0 0 0",
+        "--repl-timeout",
+        "600",
+    ]);
+    let mut conn = master.connect();
+    run(&mut conn, &[&["SET", "seed", "1"]]);
+    let mut tabs: Vec<WsReplica> = (0..10)
+        .map(|_| {
+            let mut tab = browser(ws_port, None, None);
+            tab.pump_until("the stream", |r| r.link.state() == State::Connected);
+            tab
+        })
+        .collect();
+    assert_eq!(info_field(&mut conn, "replication", "browser_replicas"), "10");
+    let used = |conn: &mut Conn| -> i64 { info_field(conn, "memory", "used_memory").parse().expect("used_memory") };
+    let before = used(&mut conn);
+    // About 30 MB of stream that no tab reads, over four keys (the data
+    // hardly grows).
+    let value = "x".repeat(100 * 1024);
+    for i in 0..300 {
+        run(&mut conn, &[&["SET", &format!("stream:{}", i % 4), &value]]);
+    }
+    let grown = used(&mut conn) - before;
+    // One copy (30 MB) for the ten, not ten (300 MB).
+    assert!(grown < 60 << 20, "ten stalled tabs grew used_memory by {grown} bytes");
+    assert!(grown > 20 << 20, "the stream was not held for the tabs: {grown} bytes");
+    // They read again: each gets the whole stream.
+    let offset = master_offset(&mut conn);
+    for tab in &mut tabs {
+        tab.catch_up(offset);
+    }
+    let histlen: i64 = info_field(&mut conn, "replication", "repl_backlog_histlen")
+        .parse()
+        .expect("histlen");
+    run(&mut conn, &[&["SET", "after", "1"]]);
+    let trimmed: i64 = info_field(&mut conn, "replication", "repl_backlog_histlen")
+        .parse()
+        .expect("histlen");
+    assert!(
+        trimmed < 2 << 20,
+        "histlen {histlen}, then {trimmed} after every tab caught up"
+    );
 }
 
 #[test]
