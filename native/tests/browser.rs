@@ -160,21 +160,37 @@ fn populated_master(extra: &[&str]) -> (Server, u16, Conn) {
     (server, ws_port, conn)
 }
 
-/// Share of pixels that are neither of the page's two backgrounds.
-fn ink(png: &[u8]) -> f64 {
+/// Share of the pixels inside `area` (x, y, width, height, in pixels)
+/// that are neither of the page's two backgrounds.
+fn ink(png: &[u8], area: [usize; 4]) -> f64 {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
     let frame = reader.next_frame(&mut pixels).expect("a frame");
     let channels = frame.color_type.samples();
-    let pixels = &pixels[..frame.buffer_size()];
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let [x, y, w, h] = area;
     let backgrounds = [[0xf7, 0xf7, 0xf5], [0xff, 0xff, 0xff]];
-    let total = pixels.len() / channels;
-    let inked = pixels
-        .chunks(channels)
-        .filter(|p| !backgrounds.iter().any(|b| p[..3] == b[..]))
-        .count();
-    inked as f64 / total as f64
+    let (mut total, mut inked) = (0, 0);
+    for row in y..(y + h).min(height) {
+        for column in x..(x + w).min(width) {
+            let at = (row * width + column) * channels;
+            total += 1;
+            if !backgrounds.iter().any(|b| pixels[at..at + 3] == b[..]) {
+                inked += 1;
+            }
+        }
+    }
+    inked as f64 / total.max(1) as f64
+}
+
+/// Where the element `id` is drawn in a screenshot, in pixels.
+fn area_of(browser: &Browser, id: &str) -> [usize; 4] {
+    let rect = browser.eval(&format!(
+        "const r = document.getElementById('{id}').getBoundingClientRect(), s = devicePixelRatio;
+         return [r.x, r.y, r.width, r.height].map(v => Math.round(v * s));"
+    ));
+    serde_json::from_value(rect).expect("a rectangle")
 }
 
 /// Opens the dashboard of the master whose WebSocket port is `ws_port`
@@ -297,8 +313,143 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
     let png = browser.screenshot();
     let dir = scratch_dir("browser");
     std::fs::write(dir.join("dashboard.png"), &png).expect("save the screenshot");
-    let ink = ink(&png);
-    assert!(ink > 0.03, "the screenshot is nearly blank ({ink:.3} inked)");
+    // The key list, the value and the feed each show text (an empty one
+    // takes no room at all).
+    for id in ["keylist", "valuebody", "feed"] {
+        let area = area_of(&browser, id);
+        let ink = ink(&png, area);
+        assert!(
+            ink > 0.02,
+            "#{id} at {area:?} is nearly blank in the screenshot ({ink:.3} inked)"
+        );
+    }
+}
+
+/// The keys the master's SCAN finds in `db` with `options`, sorted.
+fn master_scan(conn: &mut Conn, db: u32, options: &[&str]) -> Vec<String> {
+    use common::dataset::Resp;
+    assert_eq!(conn.cmd(&["SELECT", &db.to_string()]), b"+OK\r\n");
+    let (mut cursor, mut keys) = ("0".to_string(), Vec::new());
+    loop {
+        let mut command = vec!["SCAN", &cursor];
+        command.extend_from_slice(options);
+        let Resp::Array(Some(parts)) = Resp::parse(&conn.cmd(&command)) else {
+            panic!("SCAN did not reply with an array");
+        };
+        keys.extend(
+            parts[1]
+                .strings()
+                .iter()
+                .map(|k| String::from_utf8_lossy(k).into_owned()),
+        );
+        cursor = parts[0].text();
+        if cursor == "0" {
+            break;
+        }
+    }
+    assert_eq!(conn.cmd(&["SELECT", "0"]), b"+OK\r\n");
+    keys.sort();
+    keys
+}
+
+/// What the dashboard shows, against the master: the link's status, the
+/// key browser's type and db filters, a selected value following writes,
+/// the feed naming the keys written, the chart counting them.
+#[test]
+fn the_dashboard_shows_the_link_the_filtered_keys_and_live_values() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (_server, ws_port, mut conn) = populated_master(&[]);
+    open_synced_dashboard(&browser, ws_port);
+
+    let replid = info_field(&mut conn, "replication", "master_replid");
+    let offset = info_field(&mut conn, "replication", "master_repl_offset");
+    let keys = master_scan(&mut conn, 0, &[]).len()
+        + master_scan(&mut conn, 3, &[]).len()
+        + master_scan(&mut conn, 9, &[]).len();
+    browser.wait(
+        "the status drawn",
+        &format!("document.getElementById('offset').textContent === '{offset}'"),
+        Duration::from_secs(5),
+    );
+    let status = browser.eval(
+        "return ['state', 'replid', 'keys', 'syncs', 'lastsync', 'lag']
+           .map(id => document.getElementById(id).textContent);",
+    );
+    assert_eq!(status[0], json!("connected"), "{status}");
+    assert_eq!(status[1], json!(replid), "{status}");
+    assert_eq!(status[2], json!(keys.to_string()), "{status}");
+    assert_eq!(status[3], json!("1 / 0"), "{status}");
+    assert!(status[4].as_str().is_some_and(|t| t.contains(':')), "{status}");
+    assert!(status[5].as_str().is_some_and(|t| t.ends_with(" s")), "{status}");
+
+    // The key browser's filters: a type, then a database.
+    let listed = |browser: &Browser, pattern: &str, kind: &str, db: u32| -> Vec<String> {
+        let keys = browser.eval(&format!(
+            "document.getElementById('pattern').value = '{pattern}';
+             document.getElementById('type').value = '{kind}';
+             document.getElementById('db').value = '{db}';
+             document.querySelector('#filters button').click();
+             return [...document.querySelectorAll('#keylist li')].map(li => li.dataset.key);"
+        ));
+        let mut keys: Vec<String> = serde_json::from_value(keys).expect("keys");
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        listed(&browser, "", "zset", 0),
+        master_scan(&mut conn, 0, &["TYPE", "zset"])
+    );
+    assert_eq!(
+        listed(&browser, "*i*", "set", 0),
+        master_scan(&mut conn, 0, &["MATCH", "*i*", "TYPE", "set"])
+    );
+    assert_eq!(listed(&browser, "", "", 3), master_scan(&mut conn, 3, &[]));
+    assert_eq!(listed(&browser, "", "", 9), vec!["h9".to_string()]);
+
+    // A selected hash follows the master's writes; the feed names them.
+    browser.eval("document.querySelector('#keylist li[data-key=\"h9\"]').click(); return null;");
+    browser.wait(
+        "the value shown",
+        "document.getElementById('valuebody').textContent.includes('k')",
+        Duration::from_secs(5),
+    );
+    run(
+        &mut conn,
+        &[
+            &["SELECT", "9"],
+            &["HSET", "h9", "added-live", "here"],
+            &["SELECT", "0"],
+        ],
+    );
+    browser.wait(
+        "the new field in the value view",
+        "document.getElementById('valuebody').textContent.includes('added-live')",
+        Duration::from_secs(2),
+    );
+    browser.wait(
+        "the write in the feed",
+        "document.querySelector('#feed li')?.textContent.includes('hset') && document.querySelector('#feed li').textContent.includes('db 9 h9')",
+        Duration::from_secs(2),
+    );
+
+    // The chart: a second with writes draws a bar in the chart's colour.
+    for i in 0..20 {
+        run(&mut conn, &[&["SET", &format!("chart:{i}"), "1"]]);
+    }
+    browser.wait(
+        "a bar in the chart",
+        "(() => {
+           const canvas = document.getElementById('chart');
+           const pixels = canvas.getContext('2d').getImageData(0, 20, canvas.width, canvas.height - 20).data;
+           for (let i = 0; i < pixels.length; i += 4) {
+             if (pixels[i] === 0xb3 && pixels[i + 1] === 0x26 && pixels[i + 2] === 0x1e) return true;
+           }
+           return false;
+         })()",
+        Duration::from_secs(3),
+    );
 }
 
 /// Back to the dashboard from another page: Chromium restores it from its
@@ -328,6 +479,56 @@ fn the_dashboard_resumes_when_the_back_button_restores_it() {
     assert_eq!(browser.stats()["fullSyncs"], json!(1));
     assert_eq!(info_field(&mut conn, "stats", "sync_full"), "1");
     wait_page_equals_master(&browser, &mut conn, Duration::from_secs(1));
+}
+
+/// A tab away for longer than the master's backlog covers syncs again in
+/// full; a master that is gone is retried with a growing backoff.
+#[test]
+fn past_the_backlog_a_tab_resyncs_in_full_and_a_gone_master_is_retried_with_backoff() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (server, ws_port, mut conn) = populated_master(&["--repl-backlog-size", "16kb"]);
+    open_synced_dashboard(&browser, ws_port);
+    browser.eval(
+        "window.syncs = []; window.replica.on('sync', e => window.syncs.push(e));
+         window.states = []; window.replica.on('state', e => window.states.push([e.state, Date.now()]));
+         return null;",
+    );
+    // Cut off, and 64 KB written before the first retry (250 ms later).
+    assert_eq!(conn.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), b":1\r\n");
+    let value = "w".repeat(1024);
+    for i in 0..64 {
+        run(&mut conn, &[&["SET", &format!("away:{i}"), &value]]);
+    }
+    browser.wait(
+        "a second full sync",
+        "window.replica.stats().fullSyncs === 2 && window.replica.stats().state === 'connected'",
+        Duration::from_secs(20),
+    );
+    assert_eq!(browser.eval("return window.syncs;"), json!([{ "full": true }]));
+    assert_eq!(browser.stats()["partialSyncs"], json!(0));
+    assert_eq!(info_field(&mut conn, "stats", "sync_full"), "2");
+    assert_eq!(info_field(&mut conn, "stats", "sync_partial_err"), "1");
+    wait_page_equals_master(&browser, &mut conn, Duration::from_secs(1));
+
+    // The master goes away: attempts at about 0.25, 0.5, 1 and 2 s apart.
+    browser.eval("window.states = []; return null;");
+    drop(conn);
+    drop(server);
+    std::thread::sleep(Duration::from_millis(4500));
+    let attempts =
+        browser.eval("return window.states.filter(([state]) => state === 'connecting').map(([, at]) => at);");
+    let attempts: Vec<f64> = serde_json::from_value(attempts).expect("times");
+    let gaps: Vec<f64> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.len() >= 3, "attempts at {attempts:?}");
+    for (gap, backoff) in gaps.iter().zip([500.0, 1000.0, 2000.0]) {
+        assert!(
+            *gap >= backoff * 0.9 && *gap < backoff * 2.0,
+            "retries {gaps:?} apart, not doubling from 250 ms"
+        );
+    }
+    assert_eq!(browser.stats()["state"], json!("disconnected"));
 }
 
 /// A hidden tab's timers are throttled (in Chromium, after five minutes,
@@ -461,4 +662,320 @@ fn refusals_are_explained() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// How a master's reply reads through the JavaScript API.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// A bulk string as text, or null.
+    Text,
+    /// A bulk string as its bytes (`getBytes`), or null.
+    Bytes,
+    /// An integer as a number.
+    Number,
+    /// An integer 0 or 1 as a boolean.
+    Flag,
+    /// An array of bulk strings.
+    Texts,
+    /// `HGETALL`'s pairs as an object (compared as its sorted entries).
+    Record,
+    /// `ZRANGE … WITHSCORES` as [member, score] pairs.
+    Scored,
+    /// A score as a number, or null.
+    Score,
+}
+
+/// What the page's method should return for the master's `reply`; an
+/// error reply is what the method throws.
+fn as_read(reply: &[u8], reads: Reads) -> Value {
+    use common::dataset::Resp;
+    let reply = Resp::parse(reply);
+    let text = |b: &[u8]| Value::String(String::from_utf8_lossy(b).into_owned());
+    // As JSON writes a JavaScript number: integral ones without a fraction.
+    let score = |b: &[u8]| {
+        let score: f64 = String::from_utf8_lossy(b).parse().expect("a score");
+        if score.fract() == 0.0 && score.abs() < 1e15 {
+            json!(score as i64)
+        } else {
+            json!(score)
+        }
+    };
+    match (reply, reads) {
+        (Resp::Error(message), _) => json!({ "threw": String::from_utf8_lossy(&message) }),
+        (Resp::Bulk(None), Reads::Text | Reads::Bytes | Reads::Score) => Value::Null,
+        (Resp::Bulk(Some(b)) | Resp::Simple(b), Reads::Text) => text(&b),
+        (Resp::Bulk(Some(b)), Reads::Bytes) => json!(b),
+        (Resp::Bulk(Some(b)), Reads::Score) => score(&b),
+        (Resp::Integer(n), Reads::Number) => json!(n),
+        (Resp::Integer(n), Reads::Flag) => json!(n == 1),
+        (Resp::Array(Some(items)), Reads::Texts) => items.iter().map(|i| text(&i.bytes())).collect(),
+        (Resp::Array(Some(items)), Reads::Record) => {
+            let mut pairs: Vec<(String, String)> = items.chunks(2).map(|p| (p[0].text(), p[1].text())).collect();
+            pairs.sort();
+            json!(pairs)
+        }
+        (Resp::Array(Some(items)), Reads::Scored) => items
+            .chunks(2)
+            .map(|p| json!([text(&p[0].bytes()), score(&p[1].bytes())]))
+            .collect(),
+        (reply, _) => panic!("no read of {}", reply.describe()),
+    }
+}
+
+#[test]
+fn every_read_of_the_javascript_api_answers_as_the_master_does() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (server, ws_port) = master(&[]);
+    let mut conn = server.connect();
+    run(
+        &mut conn,
+        &[
+            &["SET", "s", "héllo"],
+            &["HSET", "h", "f1", "v1", "f2", "v2", "__proto__", "p"],
+            &["RPUSH", "l", "a", "b", "c", "d"],
+            &["SADD", "st", "x", "y", "z"],
+            &["ZADD", "z", "1.5", "m1", "-2", "m2", "10000000000", "m3"],
+            &["SET", "e", "soon", "PX", "100000"],
+            &["SELECT", "3"],
+            &["SET", "other", "3"],
+            &["SET", "s", "in three"],
+            &["SELECT", "0"],
+        ],
+    );
+    // Not UTF-8: `get` replaces it, `getBytes` does not.
+    assert_eq!(conn.call(&[b"SET", b"bin", b"\xff\x00a"]), b"+OK\r\n");
+
+    // The module from the master's page; the dashboard's own replica off.
+    browser.open(&format!("http://127.0.0.1:{ws_port}/?url=ws://127.0.0.1:9/"));
+    browser.wait("the module", "window.replica !== undefined", Duration::from_secs(20));
+    browser.eval(&format!(
+        "window.replica.close();
+         const {{ Replica }} = await import('/vitrine_web.js');
+         const r = new Replica('ws://127.0.0.1:{ws_port}/replication');
+         window.events = {{ state: [], sync: [], change: [] }};
+         for (const name of ['state', 'sync', 'change']) r.on(name, e => window.events[name].push(e));
+         window.api = r;
+         await r.ready();
+         return null;"
+    ));
+
+    // (JavaScript call on `r`, the command the master answers, its db, how
+    // the reply reads.)
+    let cases: &[(&str, &[&str], u32, Reads)] = &[
+        ("r.get('s')", &["GET", "s"], 0, Reads::Text),
+        ("r.get('s', 3)", &["GET", "s"], 3, Reads::Text),
+        ("r.get(new TextEncoder().encode('s'))", &["GET", "s"], 0, Reads::Text),
+        ("r.get('bin')", &["GET", "bin"], 0, Reads::Text),
+        ("r.get('nothing')", &["GET", "nothing"], 0, Reads::Text),
+        ("r.get('l')", &["GET", "l"], 0, Reads::Text),
+        ("r.getBytes('bin')", &["GET", "bin"], 0, Reads::Bytes),
+        ("r.getBytes('nothing')", &["GET", "nothing"], 0, Reads::Bytes),
+        ("r.hget('h', 'f2')", &["HGET", "h", "f2"], 0, Reads::Text),
+        ("r.hget('h', 'f9')", &["HGET", "h", "f9"], 0, Reads::Text),
+        ("r.hgetall('h')", &["HGETALL", "h"], 0, Reads::Record),
+        ("r.hgetall('nothing')", &["HGETALL", "nothing"], 0, Reads::Record),
+        ("r.lrange('l', 1, -2)", &["LRANGE", "l", "1", "-2"], 0, Reads::Texts),
+        ("r.lrange('l', 0, -1)", &["LRANGE", "l", "0", "-1"], 0, Reads::Texts),
+        ("r.llen('l')", &["LLEN", "l"], 0, Reads::Number),
+        ("r.llen('s')", &["LLEN", "s"], 0, Reads::Number),
+        ("r.smembers('st').sort()", &["SMEMBERS", "st"], 0, Reads::Texts),
+        ("r.sismember('st', 'y')", &["SISMEMBER", "st", "y"], 0, Reads::Flag),
+        ("r.sismember('st', 'w')", &["SISMEMBER", "st", "w"], 0, Reads::Flag),
+        ("r.scard('st')", &["SCARD", "st"], 0, Reads::Number),
+        ("r.zrange('z', 0, -1)", &["ZRANGE", "z", "0", "-1"], 0, Reads::Texts),
+        (
+            "r.zrange('z', 0, 1, true)",
+            &["ZRANGE", "z", "0", "1", "WITHSCORES"],
+            0,
+            Reads::Scored,
+        ),
+        ("r.zscore('z', 'm3')", &["ZSCORE", "z", "m3"], 0, Reads::Score),
+        ("r.zscore('z', 'm9')", &["ZSCORE", "z", "m9"], 0, Reads::Score),
+        ("r.zcard('z')", &["ZCARD", "z"], 0, Reads::Number),
+        ("r.type('z')", &["TYPE", "z"], 0, Reads::Text),
+        ("r.type('h')", &["TYPE", "h"], 0, Reads::Text),
+        ("r.type('nothing')", &["TYPE", "nothing"], 0, Reads::Text),
+        ("r.ttl('s')", &["TTL", "s"], 0, Reads::Number),
+        ("r.ttl('nothing')", &["TTL", "nothing"], 0, Reads::Number),
+        ("r.pttl('nothing')", &["PTTL", "nothing"], 0, Reads::Number),
+        ("r.exists('st')", &["EXISTS", "st"], 0, Reads::Flag),
+        ("r.exists('other')", &["EXISTS", "other"], 0, Reads::Flag),
+        ("r.exists('other', 3)", &["EXISTS", "other"], 3, Reads::Flag),
+        ("r.dbsize()", &["DBSIZE"], 0, Reads::Number),
+        ("r.dbsize(3)", &["DBSIZE"], 3, Reads::Number),
+    ];
+    let calls: Vec<&str> = cases.iter().map(|(call, ..)| *call).collect();
+    let page = browser.eval(&format!(
+        "const r = window.api;
+         const read = call => {{
+           try {{
+             const value = call();
+             if (value instanceof Uint8Array) return Array.from(value);
+             // A record's entries, sorted: WebDriver's JSON would drop a
+             // `__proto__` field.
+             if (value !== null && typeof value === 'object' && !Array.isArray(value)) {{
+               return Object.entries(value).sort();
+             }}
+             return value;
+           }} catch (e) {{ return {{ threw: e.message }}; }}
+         }};
+         return [{}].map(read);",
+        calls
+            .iter()
+            .map(|c| format!("() => {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for ((call, command, db, reads), got) in cases.iter().zip(page.as_array().expect("an array")) {
+        assert_eq!(conn.cmd(&["SELECT", &db.to_string()]), b"+OK\r\n");
+        let mut expected = as_read(&conn.cmd(command), *reads);
+        if call.ends_with(".sort()") {
+            let mut items = expected.as_array().cloned().unwrap_or_default();
+            items.sort_by_key(Value::to_string);
+            expected = Value::Array(items);
+        }
+        assert_eq!(got, &expected, "{call} against {command:?} in db {db}");
+    }
+    assert_eq!(conn.cmd(&["SELECT", "0"]), b"+OK\r\n");
+    // The expiring key: both count down from 100 s.
+    let ttls = browser.eval("return [window.api.ttl('e'), window.api.pttl('e')];");
+    let (ttl, pttl) = (ttls[0].as_i64().unwrap_or(-9), ttls[1].as_i64().unwrap_or(-9));
+    assert!(
+        (90..=100).contains(&ttl) && (90_000..=100_000).contains(&pttl),
+        "{ttls}"
+    );
+
+    // SCAN with every option: the pages together hold what the master's
+    // SCAN finds.
+    let scanned = browser.eval(
+        "const keys = [];
+         for (const options of [{ match: '*t*', count: 2 }, { type: 'string', db: 3 }, { type: 'zset' }]) {
+           let cursor = 0, found = [];
+           do {
+             const page = window.api.scan(cursor, options);
+             cursor = page.cursor;
+             found.push(...page.keys);
+           } while (cursor !== '0');
+           keys.push(found.sort());
+         }
+         return keys;",
+    );
+    let mut expected = Vec::new();
+    for (db, options) in [
+        ("0", &["MATCH", "*t*", "COUNT", "2"][..]),
+        ("3", &["TYPE", "string"]),
+        ("0", &["TYPE", "zset"]),
+    ] {
+        assert_eq!(conn.cmd(&["SELECT", db]), b"+OK\r\n");
+        let (mut cursor, mut found) = ("0".to_string(), Vec::new());
+        loop {
+            let mut command = vec!["SCAN", &cursor];
+            command.extend_from_slice(options);
+            let page = common::dataset::Resp::parse(&conn.cmd(&command));
+            let common::dataset::Resp::Array(Some(parts)) = page else {
+                panic!("SCAN replied {}", page.describe());
+            };
+            found.extend(
+                parts[1]
+                    .strings()
+                    .iter()
+                    .map(|k| String::from_utf8_lossy(k).into_owned()),
+            );
+            cursor = parts[0].text();
+            if cursor == "0" {
+                break;
+            }
+        }
+        found.sort();
+        expected.push(found);
+    }
+    assert_eq!(conn.cmd(&["SELECT", "0"]), b"+OK\r\n");
+    assert_eq!(scanned, json!(expected));
+    assert_eq!(scanned, json!([["st"], ["other", "s"], ["z"]]));
+
+    // stats() against the master's INFO.
+    let stats = browser.eval("return window.api.stats();");
+    assert_eq!(stats["state"], json!("connected"), "{stats}");
+    assert_eq!(
+        stats["replid"],
+        json!(info_field(&mut conn, "replication", "master_replid"))
+    );
+    let offset: u64 = info_field(&mut conn, "replication", "master_repl_offset")
+        .parse()
+        .expect("offset");
+    assert_eq!(stats["offset"], json!(offset), "{stats}");
+    assert_eq!(stats["keys"], json!(9), "{stats}");
+    assert_eq!(
+        (stats["fullSyncs"].clone(), stats["partialSyncs"].clone()),
+        (json!(1), json!(0))
+    );
+    assert!(stats["bytesReceived"].as_u64().is_some_and(|n| n > 100), "{stats}");
+    assert!(stats["lag"].as_f64().is_some_and(|ms| ms >= 0.0), "{stats}");
+    let now = browser.eval("return Date.now();").as_f64().expect("now");
+    let last = stats["lastSync"].as_f64().expect("lastSync");
+    assert!(last <= now && now - last < 30_000.0, "{stats}");
+    assert!(stats["error"].is_null(), "{stats}");
+
+    // State and sync events from the start; change events, until `off`.
+    let events = browser.eval("return window.events;");
+    let states: Vec<&str> = events["state"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .filter_map(|e| e["state"].as_str())
+        .collect();
+    assert_eq!(states.last(), Some(&"connected"), "{events}");
+    assert!(states.contains(&"sync"), "{events}");
+    assert_eq!(events["sync"], json!([{ "full": true }]), "{events}");
+    run(
+        &mut conn,
+        &[
+            &["SET", "s", "new"],
+            &["SELECT", "3"],
+            &["DEL", "other"],
+            &["SELECT", "0"],
+        ],
+    );
+    browser.wait(
+        "two changes",
+        "window.events.change.length === 2",
+        Duration::from_secs(5),
+    );
+    let changes = browser.eval(
+        "const listener = () => window.events.change.push('after off');
+         window.api.on('change', listener);
+         window.api.off('change', listener);
+         return window.events.change;",
+    );
+    assert_eq!(
+        changes,
+        json!([{ "db": 0, "key": "s", "command": "set" }, { "db": 3, "key": "other", "command": "del" }])
+    );
+    run(&mut conn, &[&["HSET", "h", "f3", "v3"]]);
+    browser.wait(
+        "the third change",
+        "window.events.change.length === 3",
+        Duration::from_secs(5),
+    );
+    assert_eq!(browser.eval("return window.api.hget('h', 'f3');"), json!("v3"));
+
+    // close(): the link ends for good, and the master sees it go.
+    browser.eval("window.api.close(); return null;");
+    assert_eq!(browser.eval("return window.api.stats().state;"), json!("closed"));
+    let start = Instant::now();
+    while info_field(&mut conn, "replication", "browser_replicas") != "0" {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the master still has the closed tab"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let states = browser.eval("return window.events.state.map(e => e.state);");
+    assert_eq!(
+        states.as_array().and_then(|s| s.last()),
+        Some(&json!("closed")),
+        "{states}"
+    );
 }
