@@ -531,6 +531,64 @@ fn past_the_backlog_a_tab_resyncs_in_full_and_a_gone_master_is_retried_with_back
     assert_eq!(browser.stats()["state"], json!("disconnected"));
 }
 
+/// A full sync of a million keys streams into the module in slices: the
+/// page keeps running its own tasks between them.
+#[test]
+fn the_page_stays_responsive_while_a_million_keys_load() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let (server, ws_port) = master(&[]);
+    let mut conn = server.connect();
+    const KEYS: usize = 1_000_000;
+    for batch in 0..KEYS / 1000 {
+        let mut command: Vec<Vec<u8>> = vec![b"MSET".to_vec()];
+        for i in batch * 1000..(batch + 1) * 1000 {
+            command.push(format!("key:{i}").into_bytes());
+            command.push(b"value".to_vec());
+        }
+        let args: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
+        assert_eq!(conn.call(&args), b"+OK\r\n");
+    }
+    browser.open(&format!("http://127.0.0.1:{ws_port}/?url=ws://127.0.0.1:9/"));
+    browser.wait("the module", "window.replica !== undefined", Duration::from_secs(20));
+    // A task posted again and again: the longest time between two of them
+    // is the longest the page could not answer input.
+    let sync = browser.eval(&format!(
+        "window.replica.close();
+         const {{ Replica }} = await import('/vitrine_web.js');
+         const channel = new MessageChannel();
+         let last = performance.now(), longest = 0, beats = 0, beating = true;
+         channel.port1.onmessage = () => {{
+           const now = performance.now();
+           longest = Math.max(longest, now - last);
+           last = now;
+           beats++;
+           if (beating) channel.port2.postMessage(null);
+         }};
+         channel.port2.postMessage(null);
+         const start = performance.now();
+         const r = await Replica.connect('ws://127.0.0.1:{ws_port}/replication');
+         const ms = performance.now() - start;
+         beating = false;
+         const keys = r.stats().keys;
+         r.close();
+         r.free();
+         return {{ ms, longest, beats, keys }};"
+    ));
+    assert_eq!(sync["keys"], json!(KEYS), "{sync}");
+    let (ms, longest) = (
+        sync["ms"].as_f64().expect("ms"),
+        sync["longest"].as_f64().expect("longest"),
+    );
+    // Slices of 16 ms; the whole load in one task would take the sync's
+    // time (300 ms and more).
+    assert!(
+        longest < 150.0 && longest < ms / 2.0,
+        "the page was held for {longest:.0} ms of a {ms:.0} ms sync: {sync}"
+    );
+}
+
 /// A hidden tab's timers are throttled (in Chromium, after five minutes,
 /// to once a minute): the replica's once-a-second `REPLCONF ACK` then
 /// rides on the master's PINGs, so the master does not time the tab out.
