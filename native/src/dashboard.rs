@@ -62,4 +62,37 @@ mod tests {
         assert_eq!(file("/README.md"), None);
         assert_eq!(file("/../Cargo.toml"), None);
     }
+
+    /// The served TypeScript types, checked by `tsc --strict` with a
+    /// program that calls every method (`web/types/check.ts`).
+    #[test]
+    fn the_typescript_types_describe_the_api() {
+        if std::process::Command::new("tsc").arg("--version").output().is_err() {
+            assert!(
+                std::env::var_os("VITRINE_REQUIRE_TOOLS").is_none(),
+                "tsc: not found, and VITRINE_REQUIRE_TOOLS says every tool is installed"
+            );
+            eprintln!("skipped: tsc is not installed (scripts/test installs node-typescript)");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("vitrine-types-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let types = file("/vitrine_web.d.ts").expect("the types");
+        assert_eq!(types.content_type, "application/typescript; charset=utf-8");
+        std::fs::write(dir.join("vitrine_web.d.ts"), types.bytes).expect("write the types");
+        std::fs::write(dir.join("check.ts"), include_str!("../../web/types/check.ts")).expect("write the program");
+        let checked = std::process::Command::new("tsc")
+            .current_dir(&dir)
+            .args(["--noEmit", "--strict", "--target", "es2020", "--module", "es2020"])
+            .args(["--moduleResolution", "node", "--lib", "es2020,dom", "check.ts"])
+            .output()
+            .expect("tsc runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            checked.status.success(),
+            "tsc: {}{}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
 }
