@@ -6,12 +6,15 @@
 //! the engine's fan-out from the WebSocket layer's cost); printed: the
 //! time until all N finished their full sync, the master's write
 //! throughput with N replicas attached, and the time until every replica
-//! received the whole stream after the load, with the ratios.
+//! received the whole stream after the load, with the ratios. One replica
+//! in a hundred is the browser's whole replica (`vitrine_web::node`,
+//! core's engine applying the stream); after the load each of those must
+//! hold exactly the master's keys, and the same values.
 //!
 //! `cargo bench -p vitrine-server --bench fanout -- [N] [REQUESTS]`
-//! (defaults 1000 and 200000; `benches/fanout.sh` wraps it). The replicas
-//! report every received byte as applied and acknowledge once a second,
-//! as a replica whose engine keeps up would. Timing, not a test.
+//! (defaults 1000 and 200000; `benches/fanout.sh` wraps it). The other
+//! replicas report every received byte as applied and acknowledge once a
+//! second, as a replica whose engine keeps up would. Timing, not a test.
 
 use futures_util::{SinkExt, StreamExt};
 use std::cell::{Cell, RefCell};
@@ -29,6 +32,8 @@ use vitrine_core::rdb::load::Loader;
 use vitrine_core::rdb::LoadOptions;
 use vitrine_core::repl::link::State;
 use vitrine_core::repl::{Event, LinkConfig, ReplicaLink};
+use vitrine_core::resp::frame::Frame;
+use vitrine_web::node::{Node, NodeConfig};
 
 /// Keys written before the replicas attach (their snapshot).
 const DATASET_KEYS: usize = 1000;
@@ -39,7 +44,7 @@ fn free_port() -> u16 {
 }
 
 /// One side of the comparison.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Side {
     /// `redis-server`, TCP replicas.
     Redis,
@@ -206,6 +211,46 @@ struct Progress {
     failed: Cell<usize>,
 }
 
+/// What a replica task drives: core's link with the snapshot loader, or
+/// the browser's whole replica.
+trait Follower {
+    /// The connection is open.
+    fn start(&mut self, now: i64);
+    /// Bytes from the master.
+    fn input(&mut self, bytes: &[u8], now: i64);
+    /// Appends what to send; whether there was anything.
+    fn output(&mut self, out: &mut Vec<u8>) -> bool;
+    /// Once a second: acknowledgements, timeouts.
+    fn tick(&mut self, now: i64);
+    /// The master offset received, once the full sync is done.
+    fn streaming_offset(&self) -> Option<i64>;
+    /// Whether the link gave up.
+    fn gone(&self) -> bool;
+}
+
+/// Core's `ReplicaLink` and RDB `Loader`: the snapshot is loaded (and
+/// dropped), the stream's bytes reported as applied, as a replica whose
+/// engine keeps up would.
+struct LinkFollower {
+    link: ReplicaLink,
+    keyspace: Keyspace,
+    loader: Option<Loader>,
+}
+
+impl LinkFollower {
+    fn new(index: usize) -> Self {
+        LinkFollower {
+            link: ReplicaLink::new(LinkConfig {
+                listening_port: 10000 + index as u16,
+                timeout_ms: 600_000,
+                ..LinkConfig::default()
+            }),
+            keyspace: Keyspace::new(16),
+            loader: None,
+        }
+    }
+}
+
 fn on_event(event: Event<'_>, keyspace: &mut Keyspace, loader: &mut Option<Loader>) {
     match event {
         Event::RdbStart { size } => {
@@ -228,30 +273,113 @@ fn on_event(event: Event<'_>, keyspace: &mut Keyspace, loader: &mut Option<Loade
     }
 }
 
-async fn replica(side: Side, port: u16, index: usize, progress: Rc<Progress>, start: Instant) {
+impl Follower for LinkFollower {
+    fn start(&mut self, now: i64) {
+        self.link.handle_connected(now);
+    }
+
+    fn input(&mut self, bytes: &[u8], now: i64) {
+        let mut input = self.link.handle_input(now, bytes);
+        while let Some(event) = input.next_event() {
+            on_event(event, &mut self.keyspace, &mut self.loader);
+        }
+        if self.link.state() == State::Connected {
+            let applied = (self.link.read_reploff() - self.link.reploff()) as usize;
+            self.link.handle_applied(applied);
+        }
+    }
+
+    fn output(&mut self, out: &mut Vec<u8>) -> bool {
+        while let Some(event) = self.link.poll_event() {
+            on_event(event, &mut self.keyspace, &mut self.loader);
+        }
+        self.link.poll_output(out)
+    }
+
+    fn tick(&mut self, now: i64) {
+        self.link.handle_timeout(now);
+    }
+
+    fn streaming_offset(&self) -> Option<i64> {
+        (self.link.state() == State::Connected).then(|| self.link.read_reploff())
+    }
+
+    fn gone(&self) -> bool {
+        self.link.state() == State::Closed
+    }
+}
+
+/// The browser's replica (`vitrine_web::node::Node`: core's engine in the
+/// replica role, applying the stream), shared with the run, which reads
+/// its data once the load is over.
+struct NodeFollower(Rc<RefCell<Node>>);
+
+impl NodeFollower {
+    fn new(port: u16, clock: fn() -> i64) -> Self {
+        let node = Node::new(NodeConfig {
+            master: ("127.0.0.1".into(), port),
+            password: None,
+            seed: [7; 32],
+            log: Box::new(|_, _| {}),
+            clock,
+        })
+        .expect("a replica node");
+        NodeFollower(Rc::new(RefCell::new(node)))
+    }
+}
+
+impl Follower for NodeFollower {
+    fn start(&mut self, now: i64) {
+        let mut node = self.0.borrow_mut();
+        node.connecting(now);
+        node.connected(now);
+    }
+
+    fn input(&mut self, bytes: &[u8], now: i64) {
+        let mut node = self.0.borrow_mut();
+        node.input(bytes, now);
+        // Change events are the page's business; drop them.
+        node.take_changes(&mut Vec::new());
+    }
+
+    fn output(&mut self, out: &mut Vec<u8>) -> bool {
+        self.0.borrow_mut().output(out)
+    }
+
+    fn tick(&mut self, now: i64) {
+        self.0.borrow_mut().cron(now);
+    }
+
+    fn streaming_offset(&self) -> Option<i64> {
+        let status = self.0.borrow().status()?;
+        (status.state == "connected").then_some(status.read_offset)
+    }
+
+    fn gone(&self) -> bool {
+        !self.0.borrow().wanted()
+    }
+}
+
+/// Unix milliseconds, the nodes' clock.
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+async fn replica(side: Side, port: u16, index: usize, mut follower: impl Follower, progress: Rc<Progress>) {
     let mut pipe = Pipe::open(side, port).await;
-    let mut link = ReplicaLink::new(LinkConfig {
-        listening_port: 10000 + index as u16,
-        timeout_ms: 600_000,
-        ..LinkConfig::default()
-    });
-    let now = || start.elapsed().as_millis() as i64;
-    link.handle_connected(now());
-    let mut keyspace = Keyspace::new(16);
-    let mut loader = None;
+    follower.start(unix_ms());
     let mut buffer = Vec::new();
     let mut out = Vec::new();
     let mut synced = false;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        while let Some(event) = link.poll_event() {
-            on_event(event, &mut keyspace, &mut loader);
-        }
         out.clear();
-        if link.poll_output(&mut out) && !pipe.send(std::mem::take(&mut out)).await {
+        if follower.output(&mut out) && !pipe.send(std::mem::take(&mut out)).await {
             break;
         }
-        if link.state() == State::Closed {
+        if follower.gone() {
             break;
         }
         tokio::select! {
@@ -259,24 +387,94 @@ async fn replica(side: Side, port: u16, index: usize, progress: Rc<Progress>, st
                 if received.is_none() {
                     break;
                 }
-                let mut input = link.handle_input(now(), &buffer);
-                while let Some(event) = input.next_event() {
-                    on_event(event, &mut keyspace, &mut loader);
-                }
-                if link.state() == State::Connected {
-                    let applied = (link.read_reploff() - link.reploff()) as usize;
-                    link.handle_applied(applied);
-                    progress.offsets.borrow_mut()[index] = link.read_reploff();
+                follower.input(&buffer, unix_ms());
+                if let Some(offset) = follower.streaming_offset() {
+                    progress.offsets.borrow_mut()[index] = offset;
                     if !synced {
                         synced = true;
                         progress.synced.set(progress.synced.get() + 1);
                     }
                 }
             }
-            _ = tick.tick() => link.handle_timeout(now()),
+            _ = tick.tick() => follower.tick(unix_ms()),
         }
     }
     progress.failed.set(progress.failed.get() + 1);
+}
+
+/// Every this many replicas, one is the browser's whole replica
+/// ([`NodeFollower`]), whose data is compared with the master's after the
+/// load; the others only load the snapshot and count the stream's bytes
+/// (a thousand engines holding the load's 100,000 keys each would take
+/// gigabytes).
+const SAMPLE_EVERY: usize = 100;
+
+/// The master's keys (db 0), sorted.
+fn master_keys(port: u16) -> Vec<String> {
+    let mut keys: Vec<String> = redis_cli(port, &["--scan"]).lines().map(str::to_string).collect();
+    keys.sort();
+    keys
+}
+
+/// Some of the master's values: the first key and every 1,000th.
+fn master_values(port: u16, keys: &[String]) -> Vec<(String, String)> {
+    let picked: Vec<&str> = keys.iter().step_by(1000).map(String::as_str).collect();
+    let mut args = vec!["MGET"];
+    args.extend(&picked);
+    let values = redis_cli(port, &args);
+    picked
+        .iter()
+        .map(|k| k.to_string())
+        .zip(values.lines().map(str::to_string))
+        .collect()
+}
+
+/// Waits until `node` applied the stream up to `offset`.
+async fn wait_applied(node: &Rc<RefCell<Node>>, offset: i64) {
+    let start = Instant::now();
+    while node.borrow().status().map_or(-1, |s| s.offset) < offset {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "a sampled replica never applied the stream"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Panics unless `node` holds exactly `keys` in db 0, with `values`.
+fn assert_same_data(node: &mut Node, keys: &[String], values: &[(String, String)]) {
+    let now = unix_ms();
+    let text = |frame: &Frame| match frame {
+        Frame::Bulk(b) | Frame::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+        other => panic!("not a string: {other:?}"),
+    };
+    let mut held = Vec::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let reply = node.call(0, &[b"SCAN", cursor.as_bytes(), b"COUNT", b"1000"], now);
+        let Ok(Frame::Array(parts)) = reply else {
+            panic!("SCAN replied {reply:?}");
+        };
+        let Some(Frame::Array(page)) = parts.get(1) else {
+            panic!("SCAN replied {parts:?}");
+        };
+        held.extend(page.iter().map(text));
+        cursor = text(&parts[0]);
+        if cursor == "0" {
+            break;
+        }
+    }
+    held.sort();
+    assert!(
+        held == keys,
+        "a sampled replica holds {} keys, the master {}",
+        held.len(),
+        keys.len()
+    );
+    for (key, value) in values {
+        let got = node.call(0, &[b"GET", key.as_bytes()], now).map(|f| text(&f));
+        assert_eq!(got.as_deref(), Ok(value.as_str()), "{key}");
+    }
 }
 
 /// The measurements of one side.
@@ -326,8 +524,16 @@ async fn run_side(side: Side, replicas: usize, requests: usize) -> Run {
     let progress = Rc::new(Progress::default());
     progress.offsets.borrow_mut().resize(replicas, 0);
     let started = Instant::now();
+    let mut samples = Vec::new();
     for index in 0..replicas {
-        tokio::task::spawn_local(replica(side, server.replica_port, index, progress.clone(), started));
+        if index % SAMPLE_EVERY == 0 {
+            let follower = NodeFollower::new(server.replica_port, unix_ms);
+            samples.push(follower.0.clone());
+            tokio::task::spawn_local(replica(side, server.replica_port, index, follower, progress.clone()));
+        } else {
+            let follower = LinkFollower::new(index);
+            tokio::task::spawn_local(replica(side, server.replica_port, index, follower, progress.clone()));
+        }
     }
     while progress.synced.get() < replicas {
         assert_eq!(progress.failed.get(), 0, "a replica failed");
@@ -356,6 +562,18 @@ async fn run_side(side: Side, replicas: usize, requests: usize) -> Run {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let converge_seconds = load_end.elapsed().as_secs_f64();
+    let master_keys = master_keys(server.port);
+    let values = master_values(server.port, &master_keys);
+    for node in &samples {
+        // Applied, not only received.
+        wait_applied(node, target).await;
+        assert_same_data(&mut node.borrow_mut(), &master_keys, &values);
+    }
+    eprintln!(
+        "{side:?}: {} sampled replicas hold the master's {} keys",
+        samples.len(),
+        master_keys.len()
+    );
     drop(server);
     Run {
         sync_seconds,
