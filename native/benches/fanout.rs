@@ -8,8 +8,9 @@
 //! throughput with N replicas attached, and the time until every replica
 //! received the whole stream after the load, with the ratios. One replica
 //! in a hundred is the browser's whole replica (`vitrine_web::node`,
-//! core's engine applying the stream); after the load each of those must
-//! hold exactly the master's keys, and the same values.
+//! core's engine applying the stream): after the load and a last round of
+//! 1,000 writes of distinct values, each of those must hold exactly the
+//! master's keys, and those values.
 //!
 //! `cargo bench -p vitrine-server --bench fanout -- [N] [REQUESTS]`
 //! (defaults 1000 and 200000; `benches/fanout.sh` wraps it). The other
@@ -315,15 +316,19 @@ impl Follower for LinkFollower {
 struct NodeFollower(Rc<RefCell<Node>>);
 
 impl NodeFollower {
-    fn new(port: u16, clock: fn() -> i64) -> Self {
-        let node = Node::new(NodeConfig {
+    fn new(port: u16) -> Self {
+        let mut node = Node::new(NodeConfig {
             master: ("127.0.0.1".into(), port),
             password: None,
             seed: [7; 32],
             log: Box::new(|_, _| {}),
-            clock,
+            clock: unix_ms,
         })
         .expect("a replica node");
+        // The link replicas' timeout: a thousand replicas on one thread
+        // may leave one waiting.
+        let set = node.call(0, &[b"CONFIG", b"SET", b"repl-timeout", b"600"], unix_ms());
+        assert_eq!(set, Ok(Frame::Simple(b"OK".to_vec())));
         NodeFollower(Rc::new(RefCell::new(node)))
     }
 }
@@ -367,7 +372,7 @@ fn unix_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn replica(side: Side, port: u16, index: usize, mut follower: impl Follower, progress: Rc<Progress>) {
+async fn replica(side: Side, port: u16, index: usize, mut follower: Box<dyn Follower>, progress: Rc<Progress>) {
     let mut pipe = Pipe::open(side, port).await;
     follower.start(unix_ms());
     let mut buffer = Vec::new();
@@ -416,17 +421,41 @@ fn master_keys(port: u16) -> Vec<String> {
     keys
 }
 
-/// Some of the master's values: the first key and every 1,000th.
-fn master_values(port: u16, keys: &[String]) -> Vec<(String, String)> {
-    let picked: Vec<&str> = keys.iter().step_by(1000).map(String::as_str).collect();
+/// Keys written after the load with a value each of their own
+/// (redis-benchmark writes one value to every key).
+const DISTINCT_KEYS: usize = 1000;
+
+/// Writes the [`DISTINCT_KEYS`] through `redis-cli --pipe` and returns
+/// them with the master's values, read back with `MGET`.
+fn write_distinct_values(port: u16) -> Vec<(String, String)> {
+    use std::io::Write;
+    let keys: Vec<String> = (0..DISTINCT_KEYS).map(|i| format!("distinct:{i}")).collect();
+    let mut commands = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        let value = format!("{i}:{}", i * 7919);
+        commands.push_str(&format!(
+            "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
+            key.len(),
+            value.len()
+        ));
+    }
+    let mut pipe = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "--pipe"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-cli --pipe");
+    pipe.stdin
+        .take()
+        .expect("stdin")
+        .write_all(commands.as_bytes())
+        .expect("the writes");
+    assert!(pipe.wait().expect("redis-cli --pipe").success());
     let mut args = vec!["MGET"];
-    args.extend(&picked);
-    let values = redis_cli(port, &args);
-    picked
-        .iter()
-        .map(|k| k.to_string())
-        .zip(values.lines().map(str::to_string))
-        .collect()
+    args.extend(keys.iter().map(String::as_str));
+    let values: Vec<String> = redis_cli(port, &args).lines().map(str::to_string).collect();
+    assert_eq!(values.len(), DISTINCT_KEYS, "MGET's values");
+    keys.into_iter().zip(values).collect()
 }
 
 /// Waits until `node` applied the stream up to `offset`.
@@ -526,14 +555,14 @@ async fn run_side(side: Side, replicas: usize, requests: usize) -> Run {
     let started = Instant::now();
     let mut samples = Vec::new();
     for index in 0..replicas {
-        if index % SAMPLE_EVERY == 0 {
-            let follower = NodeFollower::new(server.replica_port, unix_ms);
-            samples.push(follower.0.clone());
-            tokio::task::spawn_local(replica(side, server.replica_port, index, follower, progress.clone()));
+        let follower: Box<dyn Follower> = if index % SAMPLE_EVERY == 0 {
+            let node = NodeFollower::new(server.replica_port);
+            samples.push(node.0.clone());
+            Box::new(node)
         } else {
-            let follower = LinkFollower::new(index);
-            tokio::task::spawn_local(replica(side, server.replica_port, index, follower, progress.clone()));
-        }
+            Box::new(LinkFollower::new(index))
+        };
+        tokio::task::spawn_local(replica(side, server.replica_port, index, follower, progress.clone()));
     }
     while progress.synced.get() < replicas {
         assert_eq!(progress.failed.get(), 0, "a replica failed");
@@ -562,15 +591,17 @@ async fn run_side(side: Side, replicas: usize, requests: usize) -> Run {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let converge_seconds = load_end.elapsed().as_secs_f64();
+    // The sampled replicas' data, once they applied a last round of
+    // writes whose values differ.
+    let values = write_distinct_values(server.port);
+    let target = master_offset(server.port);
     let master_keys = master_keys(server.port);
-    let values = master_values(server.port, &master_keys);
     for node in &samples {
-        // Applied, not only received.
         wait_applied(node, target).await;
         assert_same_data(&mut node.borrow_mut(), &master_keys, &values);
     }
     eprintln!(
-        "{side:?}: {} sampled replicas hold the master's {} keys",
+        "{side:?}: {} sampled replicas hold the master's {} keys and its {DISTINCT_KEYS} distinct values",
         samples.len(),
         master_keys.len()
     );
