@@ -161,7 +161,8 @@ fn populated_master(extra: &[&str]) -> (Server, u16, Conn) {
 }
 
 /// Share of the pixels inside `area` (x, y, width, height, in pixels)
-/// that are neither of the page's two backgrounds.
+/// dark enough to be text: the page's text colours (#1d1d1f, #6b6b70)
+/// are, its backgrounds, borders and the selected row's tint are not.
 fn ink(png: &[u8], area: [usize; 4]) -> f64 {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().expect("a PNG");
@@ -170,13 +171,12 @@ fn ink(png: &[u8], area: [usize; 4]) -> f64 {
     let channels = frame.color_type.samples();
     let (width, height) = (frame.width as usize, frame.height as usize);
     let [x, y, w, h] = area;
-    let backgrounds = [[0xf7, 0xf7, 0xf5], [0xff, 0xff, 0xff]];
     let (mut total, mut inked) = (0, 0);
     for row in y..(y + h).min(height) {
         for column in x..(x + w).min(width) {
             let at = (row * width + column) * channels;
             total += 1;
-            if !backgrounds.iter().any(|b| pixels[at..at + 3] == b[..]) {
+            if pixels[at..at + 3].iter().all(|&channel| channel < 0x90) {
                 inked += 1;
             }
         }
@@ -313,13 +313,14 @@ fn the_dashboard_replicates_follows_writes_and_resumes() {
     let png = browser.screenshot();
     let dir = scratch_dir("browser");
     std::fs::write(dir.join("dashboard.png"), &png).expect("save the screenshot");
-    // The key list, the value and the feed each show text (an empty one
-    // takes no room at all).
+    // The key list, the value and the feed each show text: 2.7%, 1.4% and
+    // 4.4% of their pixels are text-dark here (an empty one takes no room
+    // at all).
     for id in ["keylist", "valuebody", "feed"] {
         let area = area_of(&browser, id);
         let ink = ink(&png, area);
         assert!(
-            ink > 0.02,
+            ink > 0.005,
             "#{id} at {area:?} is nearly blank in the screenshot ({ink:.3} inked)"
         );
     }
@@ -453,20 +454,35 @@ fn the_dashboard_shows_the_link_the_filtered_keys_and_live_values() {
         Duration::from_secs(2),
     );
 
-    // The chart: a second with writes draws a bar in the chart's colour.
+    // The chart: bars in the chart's colour, scaled to the busiest second
+    // (at least 10 writes). The one HSET drew a tenth of the height (10
+    // pixels); 20 writes within two seconds make one full bar (104).
+    let tallest_bar = "(() => {
+           const canvas = document.getElementById('chart');
+           const { width, height } = canvas;
+           const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+           let tallest = 0;
+           for (let x = 0; x < width; x++) {
+             let bar = 0;
+             for (let y = 16; y < height; y++) {
+               const i = (y * width + x) * 4;
+               if (pixels[i] === 0xb3 && pixels[i + 1] === 0x26 && pixels[i + 2] === 0x1e) bar++;
+             }
+             tallest = Math.max(tallest, bar);
+           }
+           return tallest;
+         })()";
+    let before = browser.eval(&format!("return {tallest_bar};"));
+    assert!(
+        before.as_u64().is_some_and(|px| px < 20),
+        "{before} pixels before the writes"
+    );
     for i in 0..20 {
         run(&mut conn, &[&["SET", &format!("chart:{i}"), "1"]]);
     }
     browser.wait(
-        "a bar in the chart",
-        "(() => {
-           const canvas = document.getElementById('chart');
-           const pixels = canvas.getContext('2d').getImageData(0, 20, canvas.width, canvas.height - 20).data;
-           for (let i = 0; i < pixels.length; i += 4) {
-             if (pixels[i] === 0xb3 && pixels[i + 1] === 0x26 && pixels[i + 2] === 0x1e) return true;
-           }
-           return false;
-         })()",
+        "a full bar in the chart",
+        &format!("{tallest_bar} > 60"),
         Duration::from_secs(3),
     );
 }
@@ -539,7 +555,8 @@ fn past_the_backlog_a_tab_resyncs_in_full_and_a_gone_master_is_retried_with_back
     browser.eval("window.states = []; return null;");
     drop(conn);
     drop(server);
-    std::thread::sleep(Duration::from_millis(4500));
+    // Attempts at about 0.25, 0.75, 1.75 and 3.75 s; the fifth at 7.75.
+    std::thread::sleep(Duration::from_millis(5500));
     let attempts =
         browser.eval("return window.states.filter(([state]) => state === 'connecting').map(([, at]) => at);");
     let attempts: Vec<f64> = serde_json::from_value(attempts).expect("times");
@@ -551,7 +568,11 @@ fn past_the_backlog_a_tab_resyncs_in_full_and_a_gone_master_is_retried_with_back
             "retries {gaps:?} apart, not doubling from 250 ms"
         );
     }
-    assert_eq!(browser.stats()["state"], json!("disconnected"));
+    let state = browser.stats()["state"].clone();
+    assert!(
+        state == json!("disconnected") || state == json!("connecting"),
+        "{state}"
+    );
 }
 
 /// A full sync of a million keys streams into the module in slices: the
@@ -593,6 +614,8 @@ fn the_page_stays_responsive_while_a_million_keys_load() {
          const start = performance.now();
          const r = await Replica.connect('ws://127.0.0.1:{ws_port}/replication');
          const ms = performance.now() - start;
+         // The task that completed the sync counts too.
+         longest = Math.max(longest, performance.now() - last);
          beating = false;
          const keys = r.stats().keys;
          r.close();
@@ -610,6 +633,8 @@ fn the_page_stays_responsive_while_a_million_keys_load() {
         longest < 150.0 && longest < ms / 2.0,
         "the page was held for {longest:.0} ms of a {ms:.0} ms sync: {sync}"
     );
+    // The beat ran all along, not once.
+    assert!(sync["beats"].as_f64().is_some_and(|n| n > ms / 50.0), "{sync}");
 }
 
 /// A hidden tab's timers are throttled (in Chromium, after five minutes,
@@ -920,12 +945,13 @@ fn every_read_of_the_javascript_api_answers_as_the_master_does() {
         assert_eq!(got, &expected, "{call} against {command:?} in db {db}");
     }
     assert_eq!(conn.cmd(&["SELECT", "0"]), b"+OK\r\n");
-    // The expiring key: both count down from 100 s.
+    // The expiring key counts down as on the master (same deadline).
+    let master_pttl = common::dataset::Resp::parse(&conn.cmd(&["PTTL", "e"])).integer();
     let ttls = browser.eval("return [window.api.ttl('e'), window.api.pttl('e')];");
     let (ttl, pttl) = (ttls[0].as_i64().unwrap_or(-9), ttls[1].as_i64().unwrap_or(-9));
     assert!(
-        (90..=100).contains(&ttl) && (90_000..=100_000).contains(&pttl),
-        "{ttls}"
+        (master_pttl - 2000..=master_pttl).contains(&pttl) && (ttl * 1000 - pttl).abs() <= 1000,
+        "page {ttls}, master PTTL {master_pttl}"
     );
 
     // SCAN with every option: the pages together hold what the master's
@@ -983,9 +1009,10 @@ fn every_read_of_the_javascript_api_answers_as_the_master_does() {
     // `sync` state is then never seen.)
     assert_eq!(states.last(), Some(&"connected"), "{events}");
     assert!(
-        states
-            .iter()
-            .all(|s| ["connecting", "handshake", "sync", "connected"].contains(s)),
+        states.contains(&"handshake")
+            && states
+                .iter()
+                .all(|s| ["connecting", "handshake", "sync", "connected"].contains(s)),
         "{events}"
     );
     assert_eq!(events["sync"], json!([{ "full": true }]), "{events}");

@@ -1,7 +1,9 @@
 // A program using every method of the `Replica` API, type-checked by
 // `tsc --strict` against the types the server serves with the module
 // (`native/src/dashboard.rs`). Each `@ts-expect-error` line must not
-// compile: the types are strict where the API is.
+// compile: keys, arguments, nullable reads and stats are typed. (`on`
+// also takes any event name with any function: wasm-bindgen declares
+// the method's own signature beside the typed overloads.)
 import init, { Replica, ChangeEvent, ReplicaStats, ScanResult } from "./vitrine_web";
 // TypeScript before 5.2 (Debian 12 has 4.8) does not declare the symbol
 // wasm-bindgen gives the class for `using`.
@@ -23,14 +25,17 @@ export async function use(url: string): Promise<void> {
   const counts: number[] = [r.llen("l"), r.scard("s"), r.zcard("z"), r.ttl("k"), r.pttl("k"), r.dbsize(3)];
   const flags: boolean[] = [r.sismember("s", "m"), r.exists("k", 1)];
   const members: string[] = r.smembers("s");
-  const ranked = r.zrange("z", 0, -1, true);
+  const ranked: string[] | [string, number][] = r.zrange("z", 0, -1, true);
   const score: number | null = r.zscore("z", "m");
   const kind: string = r.type("k");
   const page: ScanResult = r.scan("0", { match: "user:*", count: 100, type: "hash", db: 0 });
   const next: ScanResult = r.scan(Number(page.cursor));
   const stats: ReplicaStats = r.stats();
   const lag: number | null = stats.lag;
-  void [text, raw, field, all, items, counts, flags, members, ranked, score, kind, next, lag, stats.replid, stats.offset, stats.keys, stats.bytesReceived, stats.fullSyncs, stats.partialSyncs, stats.lastSync, stats.memoryBytes];
+  const transfer: [number | null, number | null] = [stats.syncRead, stats.syncSize];
+  const why: string | null = stats.error;
+  const state: "connecting" | "handshake" | "sync" | "connected" | "disconnected" | "closed" = stats.state;
+  void [text, raw, field, all, items, counts, flags, members, ranked, score, kind, next, lag, stats.replid, stats.offset, stats.keys, stats.bytesReceived, stats.fullSyncs, stats.partialSyncs, stats.lastSync, stats.memoryBytes, transfer, why, state];
   // @ts-expect-error a key is a string or bytes
   r.get(42);
   // @ts-expect-error a field is required
@@ -40,6 +45,9 @@ export async function use(url: string): Promise<void> {
   void notNull;
   // @ts-expect-error stats have no such field
   void stats.nothing;
+  const listener = (e: ChangeEvent) => void e;
+  r.on("change", listener);
+  r.off("change", listener);
   r.disconnect();
   r.close();
   r.free();

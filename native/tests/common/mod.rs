@@ -79,7 +79,8 @@ pub fn vitrine_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vitrine-server"))
 }
 
-/// Whether redis-server is installed (the test script installs it).
+/// Whether redis-server is installed (the test script installs it). Under
+/// `VITRINE_REQUIRE_TOOLS` it must be: see [`skip_unless_required`].
 pub fn redis_available() -> bool {
     let found = Command::new("redis-server").arg("--version").output().is_ok();
     if !found {
@@ -89,9 +90,9 @@ pub fn redis_available() -> bool {
 }
 
 /// Called by a test about to skip because `tool` is missing. The test
-/// script, which installs every tool first, sets `VITRINE_REQUIRE_TOOLS`:
-/// there a missing tool fails the test, so CI cannot pass without running
-/// it. A plain `cargo test` on a bare machine still skips.
+/// script, which installs every tool first, sets `VITRINE_REQUIRE_TOOLS`
+/// (to any value): there a missing tool fails the test, so CI cannot pass
+/// without running it. A plain `cargo test` on a bare machine still skips.
 pub fn skip_unless_required(tool: &str) {
     assert!(
         std::env::var_os("VITRINE_REQUIRE_TOOLS").is_none(),
