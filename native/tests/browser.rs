@@ -10,7 +10,7 @@
 mod common;
 
 use common::dataset::{Data, Dataset};
-use common::repl::{info_field, live_writes, populate, run};
+use common::repl::{info_field, live_writes, populate, run, wait_for};
 use common::webdriver::Browser;
 use common::{free_port, scratch_dir, Conn, Kind, Server};
 use serde_json::{json, Value};
@@ -384,9 +384,7 @@ fn the_dashboard_shows_the_link_the_filtered_keys_and_live_values() {
     open_synced_dashboard(&browser, ws_port);
 
     let replid = info_field(&mut conn, "replication", "master_replid");
-    let keys = master_scan(&mut conn, 0, &[]).len()
-        + master_scan(&mut conn, 3, &[]).len()
-        + master_scan(&mut conn, 9, &[]).len();
+    let keys = Dataset::read(&mut conn).keys.len();
     // The shown offset is the master's (read again: a PING moves it).
     wait_master_offset_shown(
         &browser,
@@ -1051,14 +1049,9 @@ fn every_read_of_the_javascript_api_answers_as_the_master_does() {
     // close(): the link ends for good, and the master sees it go.
     browser.eval("window.api.close(); return null;");
     assert_eq!(browser.eval("return window.api.stats().state;"), json!("closed"));
-    let start = Instant::now();
-    while info_field(&mut conn, "replication", "browser_replicas") != "0" {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the master still has the closed tab"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("the master to drop the closed tab", Duration::from_secs(10), || {
+        info_field(&mut conn, "replication", "browser_replicas") == "0"
+    });
     let states = browser.eval("return window.events.state.map(e => e.state);");
     assert_eq!(
         states.as_array().and_then(|s| s.last()),

@@ -9,16 +9,12 @@
 
 mod common;
 
-use common::repl::{assert_converged, info_field, wait_for, wait_in_sync};
+use common::repl::{assert_converged, info_field, used_memory, wait_for, wait_in_sync, KEEP_STALLED_REPLICAS};
 use common::{redis_available, Conn, Kind, Server};
 use socket2::{Domain, Socket, Type};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
-
-fn used_memory(conn: &mut Conn) -> i64 {
-    info_field(conn, "memory", "used_memory").parse().expect("used_memory")
-}
 
 /// A raw replica socket with a small receive buffer, so the kernel holds
 /// little of what the master sends it.
@@ -189,16 +185,7 @@ fn replicas_stalled_mid_snapshot_cost_a_bounded_buffer_and_time_out_diskless() {
 fn ten_stalled_replicas_share_one_copy_of_the_stream() {
     let master = Server::start(
         Kind::Vitrine,
-        &[
-            "--repl-diskless-sync",
-            "no",
-            "--repl-backlog-size",
-            "1mb",
-            "--client-output-buffer-limit",
-            "replica 0 0 0",
-            "--repl-timeout",
-            "600",
-        ],
+        &[&["--repl-diskless-sync", "no"][..], &KEEP_STALLED_REPLICAS].concat(),
     );
     let mut m = master.connect();
     m.cmd(&["SET", "seed", "1"]);

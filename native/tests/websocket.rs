@@ -15,7 +15,9 @@ mod common;
 
 use common::dataset::{assert_same, Dataset};
 use common::link::{Chunk, LinkReplica, Pipe};
-use common::repl::{info_field, live_writes, populate, run, wait_caught_up, wait_for};
+use common::repl::{
+    info_field, live_writes, populate, run, used_memory, wait_caught_up, wait_for, KEEP_STALLED_REPLICAS,
+};
 use common::{scratch_dir, Conn, Kind, Server};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -307,10 +309,15 @@ fn http_get_with(port: u16, path: &str, headers: &str) -> String {
 
 /// A raw HTTP request: the status line and the whole response.
 fn http_request(port: u16, method: &str, path: &str, headers: &str) -> String {
+    http_request_to("127.0.0.1", port, method, path, headers)
+}
+
+/// [`http_request`] to `host` (a loopback address).
+fn http_request_to(host: &str, port: u16, method: &str, path: &str, headers: &str) -> String {
     use std::io::{Read, Write};
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut stream = TcpStream::connect((host, port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n");
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{headers}\r\n");
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = Vec::new();
     stream
@@ -323,18 +330,12 @@ fn http_request(port: u16, method: &str, path: &str, headers: &str) -> String {
 /// 127.0.0.2 is the loopback interface, as 127.0.0.1 is.
 #[test]
 fn websocket_bind_chooses_the_listening_address() {
-    use std::io::{Read, Write};
     let (_master, ws_port) = master(&["--websocket-bind", "127.0.0.2"]);
-    let mut stream = TcpStream::connect(("127.0.0.2", ws_port)).expect("the bound address");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.2:{ws_port}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("the page");
+    let response = http_request_to("127.0.0.2", ws_port, "GET", "/", "");
     assert!(
-        response.starts_with(b"HTTP/1.1 200"),
+        response.starts_with("HTTP/1.1 200"),
         "{}",
-        String::from_utf8_lossy(&response[..80.min(response.len())])
+        response.lines().next().unwrap_or_default()
     );
     // The listener is up, and only there.
     let refused = TcpStream::connect(("127.0.0.1", ws_port)).map_err(|e| e.kind());
@@ -503,14 +504,7 @@ fn a_slow_tab_is_cut_off_then_resumes_and_tabs_are_capped() {
 
 #[test]
 fn ten_stalled_tabs_share_one_copy_of_the_stream() {
-    let (master, ws_port) = master(&[
-        "--repl-backlog-size",
-        "1mb",
-        "--client-output-buffer-limit",
-        "replica 0 0 0",
-        "--repl-timeout",
-        "600",
-    ]);
+    let (master, ws_port) = master(&KEEP_STALLED_REPLICAS);
     let mut conn = master.connect();
     run(&mut conn, &[&["SET", "seed", "1"]]);
     let mut tabs: Vec<WsReplica> = (0..10)
@@ -521,15 +515,14 @@ fn ten_stalled_tabs_share_one_copy_of_the_stream() {
         })
         .collect();
     assert_eq!(info_field(&mut conn, "replication", "browser_replicas"), "10");
-    let used = |conn: &mut Conn| -> i64 { info_field(conn, "memory", "used_memory").parse().expect("used_memory") };
-    let before = used(&mut conn);
+    let before = used_memory(&mut conn);
     // About 30 MB of stream that no tab reads, over four keys (the data
     // hardly grows).
     let value = "x".repeat(100 * 1024);
     for i in 0..300 {
         run(&mut conn, &[&["SET", &format!("stream:{}", i % 4), &value]]);
     }
-    let grown = used(&mut conn) - before;
+    let grown = used_memory(&mut conn) - before;
     // One copy (30 MB) for the ten, not ten (300 MB).
     assert!(grown < 60 << 20, "ten stalled tabs grew used_memory by {grown} bytes");
     assert!(grown > 20 << 20, "the stream was not held for the tabs: {grown} bytes");

@@ -16,6 +16,23 @@ pub fn info_field(conn: &mut Conn, section: &str, field: &str) -> String {
         .to_string()
 }
 
+/// A master's arguments for replicas that stop reading the stream: it
+/// holds what they have not read however long they wait (no output-buffer
+/// limit, no `repl-timeout` in a test's time), beyond a 1 MB backlog.
+pub const KEEP_STALLED_REPLICAS: [&str; 6] = [
+    "--repl-backlog-size",
+    "1mb",
+    "--client-output-buffer-limit",
+    "replica 0 0 0",
+    "--repl-timeout",
+    "600",
+];
+
+/// `INFO memory`'s `used_memory`, in bytes.
+pub fn used_memory(conn: &mut Conn) -> i64 {
+    info_field(conn, "memory", "used_memory").parse().expect("used_memory")
+}
+
 /// Polls `check` every 50 ms until it holds; panics naming `what` after
 /// `within`.
 pub fn wait_for(what: &str, within: Duration, mut check: impl FnMut() -> bool) {
